@@ -1,0 +1,252 @@
+// The order saga: one persisted machine per order. Top-level state names are
+// the order statuses. Every (state, event) pair is spelled out: either a
+// transition that means something or an explicit no-op (see ignore()).
+//
+// Assumption behind several no-ops: commands and replies of one order travel
+// on Kafka partitions keyed by orderId, so the product and payment services
+// see this order's commands in the order they were sent.
+import { createSagaContext } from './saga-context.ts';
+import { refundPayment, releaseStock } from './saga-commands.ts';
+import {
+  anomaly,
+  compensation,
+  enterStep,
+  ignore,
+  ignored,
+  leaveStep,
+  markPayment,
+  markStock,
+  noteAnomaly,
+  recordFailure,
+  rememberPayment,
+  retryForever,
+  retryThenCompensate,
+  sagaSetup,
+  sendCommand,
+} from './order-saga.setup.ts';
+
+export const ORDER_SAGA_VERSION = '1';
+
+const NOT_ASKED = 'reply to a command this order has not sent';
+const DUPLICATE = 'duplicate of a reply already handled';
+const SUPERSEDED = 'late reply of an earlier attempt; the saga has moved on';
+const NOT_WAITING = 'timer of a step this order is not waiting for';
+
+export const orderSagaMachine = sagaSetup.createMachine({
+  id: 'orderSaga',
+  context: ({ input }) => createSagaContext(input),
+  initial: 'PENDING',
+  states: {
+    PENDING: {
+      entry: [markStock(true), ...enterStep('reservation')],
+      exit: leaveStep('reservation'),
+      on: {
+        StockReserved: { target: 'RESERVED' },
+        StockRejected: {
+          target: 'CANCELLED',
+          actions: [recordFailure(({ event }) => `stock rejected: ${reasonOf(event)}`), markStock(false)],
+        },
+        ReservationTimedOut: retryThenCompensate('reservation'),
+        CancellationRequested: {
+          target: 'CANCELLING',
+          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          meta: compensation,
+        },
+        ...ignore(NOT_ASKED, 'StockConfirmed', 'StockConfirmRejected', 'StockReleased', 'StockReleaseRefused'),
+        ...ignore(NOT_ASKED, 'PaymentCompleted', 'PaymentFailed', 'PaymentRefunded'),
+        ...ignore(NOT_WAITING, 'PaymentTimedOut', 'ConfirmationTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+      },
+    },
+
+    RESERVED: {
+      entry: [markPayment(true), ...enterStep('payment')],
+      exit: leaveStep('payment'),
+      on: {
+        PaymentCompleted: { target: 'PAID', actions: rememberPayment() },
+        // Nothing was taken, so compensation only has to release the stock.
+        PaymentFailed: {
+          target: 'CANCELLING',
+          actions: [recordFailure(({ event }) => `payment failed: ${reasonOf(event)}`), markPayment(false)],
+          meta: compensation,
+        },
+        // The charge may have gone through unseen: CANCELLING releases and then refunds.
+        PaymentTimedOut: retryThenCompensate('payment'),
+        CancellationRequested: {
+          target: 'CANCELLING',
+          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          meta: compensation,
+        },
+        ...ignore(DUPLICATE, 'StockReserved'),
+        ...ignore(SUPERSEDED, 'StockRejected'),
+        ...ignore(NOT_ASKED, 'StockConfirmed', 'StockConfirmRejected', 'StockReleased', 'StockReleaseRefused'),
+        ...ignore(NOT_ASKED, 'PaymentRefunded'),
+        ...ignore(NOT_WAITING, 'ReservationTimedOut', 'ConfirmationTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+      },
+    },
+
+    PAID: {
+      entry: [{ type: 'markConfirmationRequested' }, ...enterStep('confirmation')],
+      exit: leaveStep('confirmation'),
+      on: {
+        StockConfirmed: { target: 'CONFIRMED' },
+        StockConfirmRejected: {
+          target: 'CANCELLING',
+          actions: recordFailure(({ event }) => `stock confirmation rejected: ${reasonOf(event)}`),
+          meta: compensation,
+        },
+        // The product service may have confirmed unseen; CANCELLING finds out when it asks for the release.
+        ConfirmationTimedOut: retryThenCompensate('confirmation'),
+        CancellationRequested: {
+          target: 'CANCELLING',
+          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          meta: compensation,
+        },
+        ...ignore(DUPLICATE, 'StockReserved', 'PaymentCompleted'),
+        ...ignore(SUPERSEDED, 'StockRejected', 'PaymentFailed'),
+        ...ignore(NOT_ASKED, 'StockReleased', 'StockReleaseRefused', 'PaymentRefunded'),
+        ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+      },
+    },
+
+    CONFIRMED: {
+      tags: ['terminal'],
+      on: {
+        // Neither can happen in a correct run: release is never sent after a
+        // confirmation succeeded, and refund never before the release is known.
+        StockReleased: { actions: noteAnomaly(() => 'stock released on a confirmed order'), meta: anomaly },
+        PaymentRefunded: { actions: noteAnomaly(() => 'payment refunded on a confirmed order'), meta: anomaly },
+        ...ignore(DUPLICATE, 'StockReserved', 'StockConfirmed', 'StockReleaseRefused', 'PaymentCompleted'),
+        ...ignore(SUPERSEDED, 'StockRejected', 'StockConfirmRejected', 'PaymentFailed'),
+        ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
+        ...ignore(NOT_WAITING, 'ReleaseTimedOut', 'RefundTimedOut'),
+      },
+    },
+
+    // Release first (it also tells us whether the stock was already sold),
+    // then refund if money may have been taken.
+    CANCELLING: {
+      initial: 'releasingStock',
+      on: {
+        // A late charge joins the compensation: the refund step after the release covers it.
+        PaymentCompleted: [
+          { guard: 'isKnownPayment', description: DUPLICATE, meta: ignored },
+          { actions: rememberPayment(), meta: compensation },
+        ],
+        ...ignore('already compensating', 'CancellationRequested'),
+        // The release in flight was sent after every ReserveStock, so it covers them.
+        ...ignore('the release in flight supersedes it', 'StockReserved', 'StockRejected'),
+        // If the confirmation did happen, the release in flight is refused and StockReleaseRefused decides.
+        ...ignore('the release in flight decides', 'StockConfirmed', 'StockConfirmRejected'),
+        // Refunding regardless is safe (the payment service refunds nothing if nothing was taken).
+        ...ignore(SUPERSEDED, 'PaymentFailed'),
+        ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
+      },
+      states: {
+        releasingStock: {
+          entry: enterStep('release'),
+          exit: leaveStep('release'),
+          on: {
+            StockReleased: [
+              { guard: 'paymentMayBeTaken', target: 'refundingPayment', actions: markStock(false), meta: compensation },
+              { target: '#orderSaga.CANCELLED', actions: markStock(false), meta: compensation },
+            ],
+            StockReleaseRefused: [
+              // Stock sold and money taken: the order did complete.
+              {
+                guard: 'stockMayBeConfirmed',
+                target: '#orderSaga.CONFIRMED',
+                actions: noteAnomaly(({ event }) => `cancellation overtaken by stock confirmation: ${reasonOf(event)}`),
+                meta: compensation,
+              },
+              // Contradictory reply; still give the money back and leave the stock to operations.
+              {
+                guard: 'paymentMayBeTaken',
+                target: 'refundingPayment',
+                actions: [
+                  markStock(false),
+                  noteAnomaly(({ event }) => `release refused for unconfirmed stock: ${reasonOf(event)}`),
+                ],
+                meta: anomaly,
+              },
+              {
+                target: '#orderSaga.CANCELLED',
+                actions: [
+                  markStock(false),
+                  noteAnomaly(({ event }) => `release refused for unconfirmed stock: ${reasonOf(event)}`),
+                ],
+                meta: anomaly,
+              },
+            ],
+            ReleaseTimedOut: retryForever('release'),
+            ...ignore(NOT_ASKED, 'PaymentRefunded'),
+            ...ignore(NOT_WAITING, 'RefundTimedOut'),
+          },
+        },
+        refundingPayment: {
+          entry: enterStep('refund'),
+          exit: leaveStep('refund'),
+          on: {
+            PaymentRefunded: { target: '#orderSaga.CANCELLED', actions: markPayment(false), meta: compensation },
+            RefundTimedOut: retryForever('refund'),
+            ...ignore(DUPLICATE, 'StockReleased', 'StockReleaseRefused'),
+            ...ignore(NOT_WAITING, 'ReleaseTimedOut'),
+          },
+        },
+      },
+    },
+
+    CANCELLED: {
+      tags: ['terminal'],
+      on: {
+        // Reserved after we gave up (e.g. a retried ReserveStock after a rejection).
+        StockReserved: [
+          { guard: 'stockMayBeReserved', description: 'release already requested', meta: ignored },
+          {
+            actions: [
+              markStock(true),
+              noteAnomaly(() => 'stock reserved after cancellation; released'),
+              sendCommand(() => releaseStock('stock reserved after the order was cancelled')),
+            ],
+            meta: compensation,
+          },
+        ],
+        StockReleased: [
+          { guard: 'stockMayBeReserved', actions: markStock(false), meta: compensation },
+          { description: DUPLICATE, meta: ignored },
+        ],
+        StockReleaseRefused: [
+          {
+            guard: 'stockMayBeReserved',
+            actions: [markStock(false), noteAnomaly(() => 'late release refused; stock taken on a cancelled order')],
+            meta: anomaly,
+          },
+          { description: DUPLICATE, meta: ignored },
+        ],
+        StockConfirmed: { actions: noteAnomaly(() => 'stock confirmed on a cancelled order'), meta: anomaly },
+        // Money taken after the saga gave up must come back; the order stays CANCELLED.
+        PaymentCompleted: [
+          { guard: 'isKnownPayment', description: DUPLICATE, meta: ignored },
+          {
+            actions: [
+              rememberPayment(),
+              noteAnomaly(() => 'payment completed after cancellation; refunded'),
+              sendCommand(({ context }) => refundPayment(context, 'payment completed after the order was cancelled')),
+            ],
+            meta: compensation,
+          },
+        ],
+        PaymentRefunded: [
+          { guard: 'paymentMayBeTaken', actions: markPayment(false), meta: compensation },
+          { description: DUPLICATE, meta: ignored },
+        ],
+        ...ignore(SUPERSEDED, 'StockRejected', 'StockConfirmRejected', 'PaymentFailed'),
+        ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
+        ...ignore(NOT_WAITING, 'ReleaseTimedOut', 'RefundTimedOut'),
+      },
+    },
+  },
+});
+
+function reasonOf(event: { type: string }): string {
+  return 'reason' in event && typeof event.reason === 'string' ? event.reason : event.type;
+}

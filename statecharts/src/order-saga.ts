@@ -1,0 +1,60 @@
+// What the order service needs from the saga: start, advance, read the status,
+// persist and restore. All pure; effects come back as data.
+import { initialTransition, transition } from 'xstate';
+import type { SnapshotFrom, StateValue } from 'xstate';
+import { orderSagaMachine } from './order-saga.machine.ts';
+import { toSagaEffects } from './saga-effects.ts';
+import type { SagaEffect } from './saga-effects.ts';
+import type { OrderSagaContext, OrderSagaEvent, OrderSagaInput, OrderStatus } from './saga-types.ts';
+
+export type OrderSagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
+
+/** JSON-safe form of a snapshot, as stored with the order. */
+export interface PersistedOrderSaga {
+  value: StateValue;
+  context: OrderSagaContext;
+  [key: string]: unknown;
+}
+
+export interface SagaOutcome {
+  snapshot: OrderSagaSnapshot;
+  effects: SagaEffect[];
+  /** False for explicit no-ops (duplicates, stale timers, late replies): nothing to store. */
+  changed: boolean;
+}
+
+export function startOrderSaga(input: OrderSagaInput): SagaOutcome {
+  const [snapshot, actions] = initialTransition(orderSagaMachine, input);
+  return { snapshot, effects: toSagaEffects(actions), changed: true };
+}
+
+export function advanceOrderSaga(snapshot: OrderSagaSnapshot, event: OrderSagaEvent): SagaOutcome {
+  const [next, actions] = transition(orderSagaMachine, snapshot, event);
+  const effects = toSagaEffects(actions);
+  const changed = effects.length > 0 || stateKey(next) !== stateKey(snapshot);
+  return { snapshot: next, effects, changed };
+}
+
+export function orderStatusOf(snapshot: { value: StateValue }): OrderStatus {
+  const { value } = snapshot;
+  return (typeof value === 'string' ? value : Object.keys(value)[0]) as OrderStatus;
+}
+
+/** CONFIRMED and CANCELLED: no timer pending, only late replies left to absorb. */
+export function isTerminal(snapshot: OrderSagaSnapshot): boolean {
+  return snapshot.hasTag('terminal');
+}
+
+export function persistOrderSaga(snapshot: OrderSagaSnapshot): PersistedOrderSaga {
+  return JSON.parse(JSON.stringify(orderSagaMachine.getPersistedSnapshot(snapshot))) as PersistedOrderSaga;
+}
+
+export function restoreOrderSaga(persisted: PersistedOrderSaga): OrderSagaSnapshot {
+  // resolveState rebuilds the state nodes from `value`; the machine has no
+  // child actors or history, so value + context is the whole state.
+  return orderSagaMachine.resolveState({ value: persisted.value, context: persisted.context });
+}
+
+function stateKey(snapshot: OrderSagaSnapshot): string {
+  return JSON.stringify([snapshot.value, snapshot.context]);
+}
