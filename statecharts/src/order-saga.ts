@@ -25,11 +25,13 @@ export interface SagaOutcome {
 
 export function startOrderSaga(input: OrderSagaInput): SagaOutcome {
   const [snapshot, actions] = initialTransition(orderSagaMachine, input);
+  throwIfFailed(snapshot);
   return { snapshot, effects: toSagaEffects(actions), changed: true };
 }
 
 export function advanceOrderSaga(snapshot: OrderSagaSnapshot, event: OrderSagaEvent): SagaOutcome {
   const [next, actions] = transition(orderSagaMachine, snapshot, event);
+  throwIfFailed(next);
   const effects = toSagaEffects(actions);
   const changed = effects.length > 0 || stateKey(next) !== stateKey(snapshot);
   return { snapshot: next, effects, changed };
@@ -57,4 +59,10 @@ export function restoreOrderSaga(persisted: PersistedOrderSaga): OrderSagaSnapsh
 
 function stateKey(snapshot: OrderSagaSnapshot): string {
   return JSON.stringify([snapshot.value, snapshot.context]);
+}
+
+// XState catches exceptions (e.g. invalid settings) and returns a snapshot with
+// status 'error' and empty context instead; that must never be persisted.
+function throwIfFailed(snapshot: OrderSagaSnapshot): void {
+  if (snapshot.status === 'error') throw snapshot.error;
 }

@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { orderSagaMachine } from './order-saga.machine.ts';
+import { orderStatusOf, startOrderSaga } from './order-saga.ts';
+import { commandsOf, ev, orderInput, run, send, start } from './saga-test-kit.ts';
+
+describe('happy path', () => {
+  it('PENDING entry reserves stock and arms the reservation timer', () => {
+    const { snapshot, effects } = start();
+    expect(snapshot.value).toBe('PENDING');
+    expect(effects).toEqual([
+      { kind: 'command', command: 'ReserveStock', payload: { customerId: 'customer-1', items: orderInput.items } },
+      { kind: 'setTimer', timer: 'reservation', delayMs: 10_000, attempt: 1 },
+    ]);
+  });
+
+  it('StockReserved charges the total price', () => {
+    const { snapshot, effects } = run([ev.stockReserved]);
+    expect(snapshot.value).toBe('RESERVED');
+    expect(effects).toEqual([
+      { kind: 'clearTimer', timer: 'reservation' },
+      { kind: 'command', command: 'ChargePayment', payload: { customerId: 'customer-1', amount: 10_000 } },
+      { kind: 'setTimer', timer: 'payment', delayMs: 10_000, attempt: 1 },
+    ]);
+  });
+
+  it('PaymentCompleted stores the payment and confirms the stock', () => {
+    const { snapshot, effects } = run([ev.stockReserved, ev.paymentCompleted]);
+    expect(snapshot.value).toBe('PAID');
+    expect(snapshot.context.paymentId).toBe('payment-1');
+    expect(effects).toEqual([
+      { kind: 'clearTimer', timer: 'payment' },
+      { kind: 'command', command: 'ConfirmStock', payload: {} },
+      { kind: 'setTimer', timer: 'confirmation', delayMs: 10_000, attempt: 1 },
+    ]);
+  });
+
+  it('StockConfirmed completes the order', () => {
+    const { snapshot, effects } = run([ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed]);
+    expect(snapshot.value).toBe('CONFIRMED');
+    expect(snapshot.hasTag('terminal')).toBe(true);
+    expect(snapshot.context.failureMessages).toEqual([]);
+    expect(effects).toEqual([{ kind: 'clearTimer', timer: 'confirmation' }]);
+  });
+});
+
+describe('failures and compensation', () => {
+  it('StockRejected cancels without compensation', () => {
+    const { snapshot, effects } = run([ev.stockRejected]);
+    expect(snapshot.value).toBe('CANCELLED');
+    expect(snapshot.context.failureMessages).toEqual(['stock rejected: out of stock']);
+    expect(effects).toEqual([{ kind: 'clearTimer', timer: 'reservation' }]);
+  });
+
+  it('PaymentFailed releases the stock and does not refund', () => {
+    const failed = run([ev.stockReserved, ev.paymentFailed]);
+    expect(failed.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(failed.snapshot.context.failureMessages).toEqual(['payment failed: insufficient funds']);
+    expect(failed.effects).toEqual([
+      { kind: 'clearTimer', timer: 'payment' },
+      { kind: 'command', command: 'ReleaseStock', payload: { reason: 'payment failed: insufficient funds' } },
+      { kind: 'setTimer', timer: 'release', delayMs: 10_000, attempt: 1 },
+    ]);
+    const released = send(failed.snapshot, ev.stockReleased);
+    expect(released.snapshot.value).toBe('CANCELLED');
+    expect(released.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+  });
+
+  it('StockConfirmRejected releases the stock, then refunds', () => {
+    const rejected = run([ev.stockReserved, ev.paymentCompleted, ev.stockConfirmRejected]);
+    expect(rejected.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(rejected.snapshot.context.failureMessages).toEqual(['stock confirmation rejected: reservation expired']);
+    expect(commandsOf(rejected.effects)).toEqual(['ReleaseStock']);
+
+    const released = send(rejected.snapshot, ev.stockReleased);
+    expect(released.snapshot.value).toEqual({ CANCELLING: 'refundingPayment' });
+    expect(released.effects).toEqual([
+      { kind: 'clearTimer', timer: 'release' },
+      {
+        kind: 'command',
+        command: 'RefundPayment',
+        payload: { customerId: 'customer-1', reason: 'stock confirmation rejected: reservation expired' },
+      },
+      { kind: 'setTimer', timer: 'refund', delayMs: 10_000, attempt: 1 },
+    ]);
+
+    const refunded = send(released.snapshot, ev.paymentRefunded);
+    expect(refunded.snapshot.value).toBe('CANCELLED');
+    expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+    expect(refunded.effects).toEqual([{ kind: 'clearTimer', timer: 'refund' }]);
+  });
+});
+
+describe('timeouts', () => {
+  const settings = { reservation: { maxAttempts: 2, timeoutMs: 500 } };
+
+  it('retries the reservation while attempts remain', () => {
+    const { snapshot, effects } = run([ev.reservationTimedOut], settings);
+    expect(snapshot.value).toBe('PENDING');
+    expect(snapshot.context.attempts.reservation).toBe(2);
+    expect(effects).toEqual([
+      { kind: 'command', command: 'ReserveStock', payload: { customerId: 'customer-1', items: orderInput.items } },
+      { kind: 'setTimer', timer: 'reservation', delayMs: 500, attempt: 2 },
+    ]);
+  });
+
+  it('compensates an exhausted reservation with a release (it may have happened)', () => {
+    const { snapshot, effects } = run([ev.reservationTimedOut, ev.reservationTimedOut], settings);
+    expect(snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(snapshot.context.failureMessages).toEqual(['ReserveStock unanswered after 2 attempts']);
+    expect(effects.map((e) => e.kind)).toEqual(['clearTimer', 'command', 'setTimer']);
+    expect(send(snapshot, ev.stockReleased).snapshot.value).toBe('CANCELLED');
+  });
+
+  it('ignores a timer armed for an earlier attempt', () => {
+    const retried = run([ev.reservationTimedOut], settings);
+    const [next, actions] = transition(orderSagaMachine, retried.snapshot, { type: 'ReservationTimedOut', attempt: 1 });
+    expect(next).toBe(retried.snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('an exhausted payment compensates with release and refund', () => {
+    const exhausted = run([ev.stockReserved, ev.paymentTimedOut, ev.paymentTimedOut, ev.paymentTimedOut]);
+    expect(exhausted.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(exhausted.snapshot.context.failureMessages).toEqual(['ChargePayment unanswered after 3 attempts']);
+    const released = send(exhausted.snapshot, ev.stockReleased);
+    expect(commandsOf(released.effects)).toEqual(['RefundPayment']);
+    expect(send(released.snapshot, ev.paymentRefunded).snapshot.value).toBe('CANCELLED');
+  });
+
+  it('an exhausted confirmation whose release is refused turns out CONFIRMED', () => {
+    const settingsOne = { confirmation: { maxAttempts: 1 } };
+    const exhausted = run([ev.stockReserved, ev.paymentCompleted, ev.confirmationTimedOut], settingsOne);
+    expect(exhausted.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(commandsOf(exhausted.effects)).toEqual(['ReleaseStock']);
+    const refused = send(exhausted.snapshot, ev.stockReleaseRefused);
+    expect(refused.snapshot.value).toBe('CONFIRMED');
+    expect(refused.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    expect(refused.snapshot.context.anomalies).toEqual(['cancellation overtaken by stock confirmation: already confirmed']);
+  });
+
+  it('an exhausted confirmation whose release succeeds refunds and cancels', () => {
+    const settingsOne = { confirmation: { maxAttempts: 1 } };
+    const released = run([ev.stockReserved, ev.paymentCompleted, ev.confirmationTimedOut, ev.stockReleased], settingsOne);
+    expect(released.snapshot.value).toEqual({ CANCELLING: 'refundingPayment' });
+    expect(commandsOf(released.effects)).toEqual(['RefundPayment']);
+  });
+
+  it('compensation never gives up but records the exhaustion once', () => {
+    const settingsTwo = { release: { maxAttempts: 2, timeoutMs: 1_000 } };
+    let step = run([ev.cancellationRequested], settingsTwo);
+    const retries = [];
+    for (let i = 0; i < 4; i++) {
+      step = send(step.snapshot, ev.releaseTimedOut);
+      retries.push(step.effects);
+    }
+    expect(step.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(retries.map(commandsOf)).toEqual([['ReleaseStock'], ['ReleaseStock'], ['ReleaseStock'], ['ReleaseStock']]);
+    expect(retries.at(-1)).toContainEqual({ kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 5 });
+    expect(step.snapshot.context.anomalies).toEqual(['ReleaseStock still unanswered after 2 attempts; retrying every 1000 ms']);
+  });
+
+  it.each([
+    ['PENDING', [], ev.paymentTimedOut],
+    ['RESERVED', [ev.stockReserved], ev.reservationTimedOut],
+    ['PAID', [ev.stockReserved, ev.paymentCompleted], ev.releaseTimedOut],
+    ['releasingStock', [ev.cancellationRequested], ev.refundTimedOut],
+    ['CONFIRMED', [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed], ev.confirmationTimedOut],
+  ] as const)('a stale timer in %s is an explicit no-op', (_, events, stale) => {
+    const { snapshot } = run(events);
+    const [next, actions] = transition(orderSagaMachine, snapshot, stale);
+    expect(next).toBe(snapshot);
+    expect(actions).toEqual([]);
+  });
+});
+
+describe('late and duplicate replies', () => {
+  it.each([
+    ['RESERVED + StockReserved', [ev.stockReserved], ev.stockReserved],
+    ['PAID + PaymentCompleted', [ev.stockReserved, ev.paymentCompleted], ev.paymentCompleted],
+    ['PAID + late PaymentFailed', [ev.stockReserved, ev.paymentCompleted], ev.paymentFailed],
+    ['CONFIRMED + StockConfirmed', [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed], ev.stockConfirmed],
+    ['CONFIRMED + PaymentCompleted', [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed], ev.paymentCompleted],
+    ['CANCELLING + PaymentFailed', [ev.stockReserved, ev.paymentFailed], ev.paymentFailed],
+    ['CANCELLED + PaymentFailed', [ev.stockRejected], ev.paymentFailed],
+    ['CANCELLED + StockReleased', [ev.stockReserved, ev.paymentFailed, ev.stockReleased], ev.stockReleased],
+  ] as const)('%s changes nothing and sends nothing', (_, events, duplicate) => {
+    const { snapshot } = run(events);
+    const [next, actions] = transition(orderSagaMachine, snapshot, duplicate);
+    expect(next).toBe(snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('a payment completed after cancellation is refunded once, and the order stays CANCELLED', () => {
+    const cancelled = run([ev.stockReserved, ev.paymentFailed, ev.stockReleased]);
+    const late = send(cancelled.snapshot, ev.paymentCompleted);
+    expect(late.snapshot.value).toBe('CANCELLED');
+    expect(late.effects).toEqual([
+      {
+        kind: 'command',
+        command: 'RefundPayment',
+        payload: { customerId: 'customer-1', reason: 'payment completed after the order was cancelled' },
+      },
+    ]);
+    expect(send(late.snapshot, ev.paymentCompleted).effects).toEqual([]);
+    const refunded = send(late.snapshot, ev.paymentRefunded);
+    expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+    expect(send(refunded.snapshot, ev.paymentCompleted).effects).toEqual([]);
+  });
+
+  it('a payment completed while compensating is refunded after the release', () => {
+    const failed = run([ev.stockReserved, ev.paymentFailed]);
+    const late = send(failed.snapshot, ev.paymentCompleted);
+    expect(late.effects).toEqual([]);
+    expect(late.snapshot.context.paymentMayBeTaken).toBe(true);
+    const released = send(late.snapshot, ev.stockReleased);
+    expect(released.snapshot.value).toEqual({ CANCELLING: 'refundingPayment' });
+    expect(commandsOf(released.effects)).toEqual(['RefundPayment']);
+  });
+
+  it('stock reserved after a rejection is released', () => {
+    const cancelled = run([ev.reservationTimedOut, ev.stockRejected]);
+    const late = send(cancelled.snapshot, ev.stockReserved);
+    expect(late.snapshot.value).toBe('CANCELLED');
+    expect(late.effects).toEqual([
+      { kind: 'command', command: 'ReleaseStock', payload: { reason: 'stock reserved after the order was cancelled' } },
+    ]);
+    expect(send(late.snapshot, ev.stockReserved).effects).toEqual([]);
+  });
+
+  it('contradictory replies on a confirmed order are recorded, not acted on', () => {
+    const confirmed = run([ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed]);
+    const released = send(confirmed.snapshot, ev.stockReleased);
+    expect(released.snapshot.value).toBe('CONFIRMED');
+    expect(released.effects).toEqual([]);
+    expect(released.snapshot.context.anomalies).toEqual(['stock released on a confirmed order']);
+  });
+});
+
+describe('operator cancellation', () => {
+  it('from PENDING releases only', () => {
+    const cancelling = run([ev.cancellationRequested]);
+    expect(cancelling.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
+    expect(cancelling.snapshot.context.failureMessages).toEqual(['cancelled by operator: customer called']);
+    expect(cancelling.effects[0]).toEqual({ kind: 'clearTimer', timer: 'reservation' });
+    expect(send(cancelling.snapshot, ev.stockReleased).snapshot.value).toBe('CANCELLED');
+  });
+
+  it('from RESERVED releases and refunds (the charge may have gone through)', () => {
+    const released = run([ev.stockReserved, ev.cancellationRequested, ev.stockReleased]);
+    expect(released.snapshot.value).toEqual({ CANCELLING: 'refundingPayment' });
+    expect(commandsOf(released.effects)).toEqual(['RefundPayment']);
+  });
+
+  it('from PAID releases first; a refusal means the order completed', () => {
+    const paid = [ev.stockReserved, ev.paymentCompleted, ev.cancellationRequested];
+    expect(run([...paid, ev.stockReleaseRefused]).snapshot.value).toBe('CONFIRMED');
+    expect(run([...paid, ev.stockReleased, ev.paymentRefunded]).snapshot.value).toBe('CANCELLED');
+  });
+
+  it('while CANCELLING is a no-op the operator API sees as refused', () => {
+    const { snapshot } = run([ev.cancellationRequested]);
+    expect(snapshot.can(ev.cancellationRequested)).toBe(false);
+    const [next, actions] = transition(orderSagaMachine, snapshot, ev.cancellationRequested);
+    expect(next).toBe(snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('is refused in terminal states and allowed before', () => {
+    expect(run([]).snapshot.can(ev.cancellationRequested)).toBe(true);
+    expect(run([ev.stockReserved]).snapshot.can(ev.cancellationRequested)).toBe(true);
+    expect(run([ev.stockReserved, ev.paymentCompleted]).snapshot.can(ev.cancellationRequested)).toBe(true);
+    expect(run([ev.stockRejected]).snapshot.can(ev.cancellationRequested)).toBe(false);
+    const confirmed = run([ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed]).snapshot;
+    expect(confirmed.can(ev.cancellationRequested)).toBe(false);
+    expect(orderStatusOf(transition(orderSagaMachine, confirmed, ev.cancellationRequested)[0])).toBe('CONFIRMED');
+  });
+});
+
+describe('XState 5 representation', () => {
+  it('transition() returns named actions with params already resolved against the updated context', () => {
+    const [pending] = initialTransition(orderSagaMachine, { ...orderInput, settings: { reservation: { maxAttempts: 2 } } });
+    const [, actions] = transition(orderSagaMachine, pending, ev.reservationTimedOut);
+    expect(actions.map(({ type, params }) => ({ type, params }))).toEqual([
+      {
+        type: 'sendCommand',
+        params: { command: 'ReserveStock', payload: { customerId: 'customer-1', items: orderInput.items } },
+      },
+      { type: 'setTimer', params: { timer: 'reservation', delayMs: 10_000, attempt: 2 } },
+    ]);
+  });
+
+  it('keeps transition meta on the machine definition', () => {
+    const pending = orderSagaMachine.root.states.PENDING!;
+    const kinds = pending.transitions.get('ReservationTimedOut')!.map((t) => t.meta?.kind);
+    expect(kinds).toEqual(['ignored', 'timeout', 'timeout']);
+    expect(pending.transitions.get('CancellationRequested')![0]!.meta).toEqual({ kind: 'compensation' });
+  });
+
+  it('copies settings into context so replays do not depend on current defaults', () => {
+    const { snapshot } = start({ payment: { timeoutMs: 7 } });
+    expect(snapshot.context.settings.payment).toEqual({ timeoutMs: 7, maxAttempts: 3 });
+    expect(snapshot.context.settings.refund).toEqual({ timeoutMs: 10_000, maxAttempts: 10 });
+  });
+
+  it('reports invalid settings as an error snapshot, which startOrderSaga turns into a throw', () => {
+    const invalid = { ...orderInput, settings: { release: { maxAttempts: 0 } } };
+    const [snapshot, actions] = initialTransition(orderSagaMachine, invalid);
+    expect(snapshot.status).toBe('error');
+    expect(snapshot.error).toBeInstanceOf(RangeError);
+    expect(actions).toEqual([]);
+    expect(() => startOrderSaga(invalid)).toThrow(RangeError);
+  });
+});
