@@ -1,0 +1,46 @@
+import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import type { MikroORM as SqlMikroORM, SqlEntityManager } from '@mikro-orm/sql';
+import type { BaseEnv } from '../config/env.ts';
+
+export type Orm = SqlMikroORM;
+export type Em = SqlEntityManager;
+
+export interface OpenOrmOptions {
+  env: Pick<BaseEnv, 'DB_DRIVER' | 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_POOL_MAX'>;
+  dbName: string;
+  entities: EntitySchema<any, any>[];
+  migrations: MigrationObject[];
+  debug?: boolean;
+}
+
+/**
+ * Opens MikroORM on MariaDB (default) or MySQL 8 (`DB_DRIVER=mysql`: the mariadb driver misreads
+ * MySQL's JSON columns and vice versa). The database is created if missing.
+ */
+export async function openOrm(options: OpenOrmOptions): Promise<Orm> {
+  const { MikroORM } =
+    options.env.DB_DRIVER === 'mysql' ? await import('@mikro-orm/mysql') : await import('@mikro-orm/mariadb');
+  const orm = await MikroORM.init({
+    dbName: options.dbName,
+    host: options.env.DB_HOST,
+    port: options.env.DB_PORT,
+    user: options.env.DB_USER,
+    password: options.env.DB_PASSWORD,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 1, max: options.env.DB_POOL_MAX },
+    allowGlobalContext: false,
+    ensureDatabase: true,
+    debug: options.debug ?? false,
+    timezone: '+00:00',
+    forceUtcTimezone: true,
+  });
+  return orm as unknown as Orm;
+}
+
+/** Brings the schema up to date; safe to run on every start and from several replicas. */
+export async function migrate(orm: Orm): Promise<void> {
+  await orm.migrator.up();
+}

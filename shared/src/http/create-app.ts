@@ -1,0 +1,126 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Env } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../observability/logger.ts';
+import { counter, histogram } from '../observability/metrics.ts';
+import { problemContentType, ProblemError, type Problem } from './problem.ts';
+
+export const maxBodyBytes = 64 * 1024;
+
+export function problemResponse(c: Context, problem: Problem & Record<string, unknown>): Response {
+  return c.body(JSON.stringify({ ...problem, instance: c.req.path }), problem.status as ContentfulStatusCode, {
+    'content-type': problemContentType,
+  });
+}
+
+/** A route's validation failures: 400 with one entry per field, never a 500. */
+function validationProblem(c: Context, issues: { path: PropertyKey[]; message: string }[]): Response {
+  return problemResponse(c, {
+    type: 'about:blank',
+    title: 'Bad Request',
+    status: 400,
+    detail: 'The request is invalid',
+    errors: issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message })),
+  });
+}
+
+export interface CreateAppOptions {
+  logger: Logger;
+  metrics: Registry;
+}
+
+/**
+ * The HTTP app every service starts from: request ids, a body size limit, JSON-only bodies,
+ * RED metrics, and every error — validation, not found, unexpected — as application/problem+json.
+ */
+export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenAPIHono<E> {
+  const { logger } = options;
+  const requests = counter(options.metrics, 'http_requests_total', 'HTTP requests', ['method', 'route', 'status']);
+  const duration = histogram(options.metrics, 'http_request_duration_seconds', 'HTTP request time', ['method', 'route']);
+
+  const app = new OpenAPIHono<E>({
+    defaultHook: (result, c) => {
+      if (!result.success) return validationProblem(c, result.error.issues);
+    },
+  });
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath || 'unmatched';
+    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    duration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        problemResponse(c, {
+          type: 'about:blank',
+          title: 'Content Too Large',
+          status: 413,
+          detail: `bodies are limited to ${maxBodyBytes} bytes`,
+        }),
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const method = c.req.method;
+    const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+    const contentType = c.req.header('content-type') ?? '';
+    if (hasBody && c.req.header('content-length') !== '0' && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+      if (contentType || c.req.header('content-length') || c.req.header('transfer-encoding')) {
+        return problemResponse(c, {
+          type: 'about:blank',
+          title: 'Unsupported Media Type',
+          status: 415,
+          detail: 'request bodies must be application/json',
+        });
+      }
+    }
+    await next();
+  });
+
+  app.notFound((c) =>
+    problemResponse(c, { type: 'about:blank', title: 'Not Found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }),
+  );
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) {
+      return problemResponse(c, { type: 'about:blank', title: error.title, status: error.status, ...error.extra } as Problem);
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      const detail = error.message || 'request could not be processed';
+      return problemResponse(c, { type: 'about:blank', title: titleOf(status), status, detail });
+    }
+    logger.error({ err: error, path: c.req.path, requestId: c.get('requestId' as never) }, 'unhandled error');
+    return problemResponse(c, {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'unexpected error; see the service log for the request id',
+    });
+  });
+  return app;
+}
+
+function titleOf(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    409: 'Conflict',
+    413: 'Content Too Large',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Content',
+    503: 'Service Unavailable',
+  };
+  return titles[status] ?? 'Error';
+}

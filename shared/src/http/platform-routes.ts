@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import type { Registry } from 'prom-client';
+import { errorMessage } from '../db/retryable-errors.ts';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<unknown>;
+}
+
+export interface PlatformRoutesOptions {
+  title: string;
+  description: string;
+  version: string;
+  metrics: Registry;
+  healthChecks: HealthCheck[];
+}
+
+const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const swaggerAssets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+const swaggerPage = (title: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title} — API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });</script>
+</body></html>`;
+
+/**
+ * What every service exposes besides its API: the OpenAPI 3.1 document, Swagger UI served from
+ * node_modules (no CDN: works offline), Prometheus metrics and a health check of its dependencies.
+ */
+export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: PlatformRoutesOptions): void {
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: options.title, version: options.version, description: options.description },
+  });
+  app.get('/swagger-ui.html', (c) => c.html(swaggerPage(options.title)));
+  app.get('/docs', (c) => c.redirect('/swagger-ui.html'));
+  app.get('/docs/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const contentType = swaggerAssets[file];
+    if (!contentType) return c.notFound();
+    const body = await readFile(join(swaggerUiDir, file));
+    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'public, max-age=86400' });
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
+  );
+  app.get('/health', async (c) => {
+    const results = await Promise.all(
+      options.healthChecks.map(async (entry) => {
+        try {
+          await withTimeout(entry.check(), 2_000);
+          return [entry.name, { status: 'UP' }] as const;
+        } catch (error) {
+          return [entry.name, { status: 'DOWN', error: errorMessage(error) }] as const;
+        }
+      }),
+    );
+    const up = results.every(([, result]) => result.status === 'UP');
+    return c.json({ status: up ? 'UP' : 'DOWN', checks: Object.fromEntries(results) }, up ? 200 : 503);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
+}

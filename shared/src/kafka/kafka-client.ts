@@ -1,0 +1,76 @@
+/**
+ * The one small seam between the platform and its Kafka client library. Everything else in the
+ * project talks to these interfaces, so kafkajs can be swapped (e.g. for @platformatic/kafka)
+ * by writing one more implementation of `KafkaClient`.
+ */
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface KafkaProducer {
+  /** Resolves once every record is acknowledged by all in-sync replicas (acks = -1). */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Read a topic from its beginning when the group has no committed offset (default true). */
+  fromBeginning?: boolean;
+  /** How many partitions are handled in parallel; one partition is always handled in order. */
+  partitionsConsumedConcurrently?: number;
+  /** How long a fetch waits for data when the partition is empty. */
+  maxWaitTimeMs?: number;
+  /** Commit the offset after every record instead of periodically (slower; for tests and tools). */
+  commitEveryMessage?: boolean;
+}
+
+export interface KafkaConsumer {
+  /**
+   * Calls `handle` for each record, one at a time per partition. The record's offset is committed
+   * only after `handle` resolves; if it throws, the same record is delivered again. Resolves once
+   * the consumer has joined its group, so records produced afterwards are seen.
+   */
+  run(handle: (record: IncomingRecord) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TopicOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+export interface KafkaAdmin {
+  topicOffsets(topic: string): Promise<TopicOffsets[]>;
+  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  listTopics(): Promise<string[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  producer(): Promise<KafkaProducer>;
+  consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+  admin(): Promise<KafkaAdmin>;
+}
+
+export interface KafkaConnectionSettings {
+  clientId: string;
+  brokers: string[];
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}

@@ -1,0 +1,132 @@
+import { Kafka, logLevel, type KafkaMessage, type SASLOptions } from 'kafkajs';
+import type { Logger } from '../observability/logger.ts';
+import type {
+  ConsumerOptions,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConnectionSettings,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingRecord,
+} from './kafka-client.ts';
+
+/** kafkajs 2.2.4 behind the KafkaClient seam. */
+export function createKafkajsClient(settings: KafkaConnectionSettings, logger: Logger): KafkaClient {
+  const kafka = new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      const { message, ...extra } = entry.log;
+      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+      logger[level]({ kafka: entry.namespace, ...extra }, message);
+    },
+  });
+
+  return {
+    async producer(): Promise<KafkaProducer> {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return {
+        async send(records: readonly OutgoingRecord[]) {
+          if (records.length === 0) return;
+          const byTopic = new Map<string, OutgoingRecord[]>();
+          for (const record of records) {
+            const list = byTopic.get(record.topic) ?? [];
+            list.push(record);
+            byTopic.set(record.topic, list);
+          }
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, list]) => ({
+              topic,
+              messages: list.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
+            })),
+          });
+        },
+        disconnect: () => producer.disconnect(),
+      };
+    },
+
+    async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+        // A killed replica's partitions move to the survivors after this long.
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        allowAutoTopicCreation: false,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+      return {
+        async run(handle) {
+          // The first fetch after joining has resolved the group's start offsets: from then on,
+          // every newly produced record is seen.
+          const joined = new Promise<void>((resolve) => {
+            const removeJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+              removeJoin();
+              const removeFetch = consumer.on(consumer.events.FETCH, () => {
+                removeFetch();
+                resolve();
+              });
+            });
+          });
+          await consumer.run({
+            autoCommit: true,
+            autoCommitInterval: 1_000,
+            autoCommitThreshold: options.commitEveryMessage ? 1 : undefined,
+            partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+            eachMessage: ({ topic, partition, message }) => handle(toIncomingRecord(topic, partition, message)),
+          });
+          await joined;
+        },
+        stop: () => consumer.disconnect(),
+      };
+    },
+
+    async admin(): Promise<KafkaAdmin> {
+      const admin = kafka.admin();
+      await admin.connect();
+      return {
+        topicOffsets: async (topic) =>
+          (await admin.fetchTopicOffsets(topic)).map((entry) => ({
+            partition: entry.partition,
+            low: entry.low,
+            high: entry.high,
+          })),
+        groupOffsets: async (groupId, topic) => {
+          const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return (entry?.partitions ?? []).map((partition) => ({
+            partition: partition.partition,
+            offset: partition.offset,
+          }));
+        },
+        listTopics: () => admin.listTopics(),
+        disconnect: () => admin.disconnect(),
+      };
+    },
+  };
+}
+
+function toIncomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString() : null,
+    value: message.value,
+    headers,
+    timestamp: message.timestamp,
+  };
+}

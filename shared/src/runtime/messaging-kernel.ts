@@ -1,0 +1,99 @@
+import type { Registry } from 'prom-client';
+import type { BaseEnv } from '../config/env.ts';
+import type { Orm } from '../db/orm.ts';
+import { errorMessage } from '../db/retryable-errors.ts';
+import type { HealthCheck } from '../http/platform-routes.ts';
+import { createScheduledJobs, type ScheduledJob, type ScheduledJobs } from '../jobs/scheduled-jobs.ts';
+import type { KafkaClient, KafkaProducer } from '../kafka/kafka-client.ts';
+import { createKafkajsClient } from '../kafka/kafkajs-client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createOutbox, type Outbox } from '../outbox/outbox.ts';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.ts';
+import { Redis } from 'ioredis';
+import type { Clock } from './clock.ts';
+import type { Ids } from './ids.ts';
+
+export interface MessagingKernel {
+  kafka: KafkaClient;
+  producer: KafkaProducer;
+  outbox: Outbox;
+  relay: OutboxRelay;
+  jobs: ScheduledJobs;
+  healthChecks: HealthCheck[];
+  close(): Promise<void>;
+}
+
+export interface MessagingKernelOptions {
+  service: string;
+  env: BaseEnv;
+  orm: Orm;
+  logger: Logger;
+  metrics: Registry;
+  ids: Ids;
+  clock: Clock;
+  /** Service-specific periodic jobs, run next to the outbox sweep and cleanup. */
+  extraJobs?: ScheduledJob[];
+  outboxSweepEveryMs?: number;
+  outboxRetentionMs?: number;
+}
+
+/** Kafka client, producer, outbox, relay and periodic jobs of one service process, wired once. */
+export async function openMessagingKernel(options: MessagingKernelOptions): Promise<MessagingKernel> {
+  const { env, logger } = options;
+  const kafka = createKafkajsClient(
+    {
+      clientId: `${options.service}-${env.INSTANCE_ID}`,
+      brokers: env.KAFKA_BROKERS,
+      ssl: env.KAFKA_SSL,
+      sasl:
+        env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME
+          ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD ?? '' }
+          : undefined,
+    },
+    logger,
+  );
+  const producer = await kafka.producer();
+  const outbox = createOutbox({ ids: options.ids, clock: options.clock });
+  const relay = createOutboxRelay({ orm: options.orm, producer, logger, metrics: options.metrics });
+  const retentionMs = options.outboxRetentionMs ?? 60 * 60 * 1000;
+  const jobs = createScheduledJobs({
+    redisUrl: env.REDIS_URL,
+    queueName: `${options.service}-maintenance`,
+    logger,
+    jobs: [
+      { id: 'outbox-sweep', everyMs: options.outboxSweepEveryMs ?? 1_000, run: () => relay.drain() },
+      { id: 'outbox-cleanup', everyMs: 60_000, run: () => relay.cleanup(retentionMs) },
+      { id: 'outbox-stats', everyMs: 5_000, run: () => relay.pendingStats() },
+      ...(options.extraJobs ?? []),
+    ],
+  });
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => {});
+  const admin = await kafka.admin();
+  const healthChecks: HealthCheck[] = [
+    { name: 'database', check: () => options.orm.em.fork().execute('select 1') },
+    {
+      name: 'redis',
+      check: async () => {
+        if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+        await redis.ping();
+      },
+    },
+    { name: 'kafka', check: () => admin.listTopics() },
+  ];
+  return {
+    kafka,
+    producer,
+    outbox,
+    relay,
+    jobs,
+    healthChecks,
+    async close() {
+      await jobs.stop().catch((error) => logger.warn({ err: errorMessage(error) }, 'stopping jobs failed'));
+      await relay.stop();
+      await producer.disconnect();
+      await admin.disconnect();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+import { Registry } from 'prom-client';
+import { freshDatabase, testEnv, testKafka, testLogger } from '../../tests/support/test-infra.ts';
+import { messagingMigration } from '../src/db/messaging-migration.ts';
+import { migrate, openOrm, type Em, type Orm } from '../src/db/orm.ts';
+import { InboxMessage } from '../src/inbox/inbox-message.entity.ts';
+import type { KafkaClient, KafkaProducer } from '../src/kafka/kafka-client.ts';
+import { createOutbox, type Outbox } from '../src/outbox/outbox.ts';
+import { OutboxMessage } from '../src/outbox/outbox-message.entity.ts';
+import { systemClock } from '../src/runtime/clock.ts';
+import { randomIds } from '../src/runtime/ids.ts';
+
+/** A stand-in business table: how many times a message's effect was applied. */
+class CreateEffectTable extends Migration {
+  override up(): void {
+    this.addSql(
+      'create table if not exists test_effect (order_id varchar(36) primary key, applied int not null, amounts json not null)',
+    );
+  }
+}
+const effectMigration: MigrationObject = { name: '9000-test-effect', class: CreateEffectTable };
+
+export interface MessagingFixture {
+  orm: Orm;
+  kafka: KafkaClient;
+  producer: KafkaProducer;
+  outbox: Outbox;
+  metrics: Registry;
+  close(): Promise<void>;
+}
+
+export async function openMessagingFixture(dbName: string): Promise<MessagingFixture> {
+  await freshDatabase(dbName);
+  return openMessagingFixture.reuse(dbName);
+}
+
+/** Opens the fixture on an existing database (e.g. from a child process). */
+openMessagingFixture.reuse = async function reuse(dbName: string): Promise<MessagingFixture> {
+  const orm = await openOrm({
+    env: testEnv,
+    dbName,
+    entities: [OutboxMessage, InboxMessage],
+    migrations: [messagingMigration, effectMigration],
+  });
+  await migrate(orm);
+  const kafka = testKafka(dbName);
+  const producer = await kafka.producer();
+  return {
+    orm,
+    kafka,
+    producer,
+    outbox: createOutbox({ ids: randomIds, clock: systemClock }),
+    metrics: new Registry(),
+    async close() {
+      await producer.disconnect();
+      await orm.close(true);
+    },
+  };
+};
+
+/** The business effect a test handler applies: counts applications and remembers amounts in order. */
+export async function applyEffect(em: Em, orderId: string, amount: number): Promise<void> {
+  await em.execute(
+    `insert into test_effect (order_id, applied, amounts) values (?, 1, json_array(?))
+       on duplicate key update applied = applied + 1, amounts = json_array_append(amounts, '$', ?)`,
+    [orderId, amount, amount],
+  );
+}
+
+export async function effects(orm: Orm): Promise<Map<string, { applied: number; amounts: number[] }>> {
+  const rows = await orm.em.fork().execute<{ order_id: string; applied: number; amounts: string | number[] }[]>(
+    'select order_id, applied, amounts from test_effect',
+  );
+  return new Map(
+    rows.map((row) => [
+      row.order_id,
+      { applied: Number(row.applied), amounts: typeof row.amounts === 'string' ? JSON.parse(row.amounts) : row.amounts },
+    ]),
+  );
+}
+
+export { testLogger };

@@ -1,0 +1,45 @@
+import { createConnection } from 'mysql2/promise';
+import { baseEnvSchema, parseEnv, type BaseEnv } from '#shared/config/env.ts';
+import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
+import type { KafkaClient } from '#shared/kafka/kafka-client.ts';
+import { createLogger } from '#shared/observability/logger.ts';
+
+export const testEnv: BaseEnv = parseEnv(baseEnvSchema, { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+
+export const testLogger = createLogger('test');
+
+/** Drops and re-creates a database so every test file starts from an empty schema. */
+export async function freshDatabase(name: string): Promise<void> {
+  const connection = await createConnection({
+    host: testEnv.DB_HOST,
+    port: testEnv.DB_PORT,
+    user: testEnv.DB_USER,
+    password: testEnv.DB_PASSWORD,
+  });
+  try {
+    await connection.query(`drop database if exists \`${name}\``);
+    await connection.query(`create database \`${name}\` character set utf8mb4`);
+  } finally {
+    await connection.end();
+  }
+}
+
+export function testKafka(clientId = 'test'): KafkaClient {
+  return createKafkajsClient({ clientId, brokers: testEnv.KAFKA_BROKERS }, testLogger);
+}
+
+/** Polls until the check passes or the timeout is reached; returns the last value. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    value = await probe();
+  }
+  return value;
+}
