@@ -24,6 +24,10 @@ export const baseEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.string().default('info'),
+  /** Consumer group of the service's saga handlers; defaults to the service name. Tests use their own. */
+  KAFKA_GROUP_ID: z.string().optional(),
+  /** Where a consumer group with no committed offset starts: every record (default) or only new ones. */
+  KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
   /** Distinguishes replicas of one service (Kafka client id, logs). */
   INSTANCE_ID: z.string().default(String(process.pid)),
 });

@@ -29,7 +29,7 @@ export async function openOrm(options: OpenOrmOptions): Promise<Orm> {
     password: options.env.DB_PASSWORD,
     entities: options.entities,
     extensions: [Migrator],
-    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     pool: { min: 1, max: options.env.DB_POOL_MAX },
     allowGlobalContext: false,
     ensureDatabase: true,

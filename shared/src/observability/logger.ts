@@ -2,10 +2,10 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(service: string): Logger {
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({
     name: service,
-    level: process.env.LOG_LEVEL ?? 'info',
+    level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
   });

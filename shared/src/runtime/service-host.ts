@@ -1,0 +1,157 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import { RequestContext } from '@mikro-orm/core';
+import type { Registry } from 'prom-client';
+import { baseEnvSchema, parseEnv, type BaseEnv } from '../config/env.ts';
+import { messagingMigration } from '../db/messaging-migration.ts';
+import { migrate, openOrm, type Orm } from '../db/orm.ts';
+import { createApp } from '../http/create-app.ts';
+import { addPlatformRoutes } from '../http/platform-routes.ts';
+import { startServer, type RunningServer } from '../http/serve.ts';
+import { InboxMessage } from '../inbox/inbox-message.entity.ts';
+import { createMessageConsumer, type MessageConsumer, type Route } from '../inbox/message-consumer.ts';
+import type { ScheduledJob } from '../jobs/scheduled-jobs.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetricsRegistry } from '../observability/metrics.ts';
+import { OutboxMessage } from '../outbox/outbox-message.entity.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { randomIds, type Ids } from './ids.ts';
+import { openMessagingKernel, type MessagingKernel } from './messaging-kernel.ts';
+
+/** What a service's own code gets to build its use cases, routes and handlers from. */
+export interface ServiceDeps {
+  env: BaseEnv;
+  orm: Orm;
+  logger: Logger;
+  metrics: Registry;
+  ids: Ids;
+  clock: Clock;
+  messaging: MessagingKernel;
+}
+
+export interface ServiceParts {
+  /** Adds the service's API routes to the shared app. */
+  api(app: OpenAPIHono): void;
+  /** Kafka routes (topic → handler) of this service's consumer group. */
+  consumers: Route[];
+  jobs?: ScheduledJob[];
+  /** Runs once after migrations, before the service takes traffic (idempotent seeding, catalog publication…). */
+  onStart?(): Promise<void>;
+  /** Runs first on shutdown (e.g. stop a timer worker). */
+  onStop?(): Promise<void>;
+}
+
+export interface ServiceDefinition {
+  name: string;
+  title: string;
+  description: string;
+  defaultPort: number;
+  defaultDbName: string;
+  entities: EntitySchema<any, any>[];
+  /** The service's own migrations; the messaging tables migration is prepended. */
+  migrations: MigrationObject[];
+  build(deps: ServiceDeps): ServiceParts | Promise<ServiceParts>;
+}
+
+export interface ServiceOverrides {
+  port?: number;
+  dbName?: string;
+  env?: Record<string, string | undefined>;
+  ids?: Ids;
+  clock?: Clock;
+}
+
+export interface RunningService {
+  name: string;
+  port: number;
+  url: string;
+  deps: ServiceDeps;
+  app: OpenAPIHono;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one service process's worth of machinery in a fixed order: environment, database
+ * (migrated), messaging kernel, HTTP server, consumers, periodic jobs. `main.ts` of each service
+ * and the tests call the same function, so what is tested is what runs.
+ */
+export async function startService(definition: ServiceDefinition, overrides: ServiceOverrides = {}): Promise<RunningService> {
+  const rawEnv = { ...process.env, ...overrides.env };
+  const env = parseEnv(baseEnvSchema, rawEnv);
+  const port = overrides.port ?? Number(rawEnv.PORT ?? definition.defaultPort);
+  const dbName = overrides.dbName ?? rawEnv.DB_NAME ?? definition.defaultDbName;
+  const logger = createLogger(definition.name, env.LOG_LEVEL);
+  const metrics = createMetricsRegistry(definition.name);
+  const ids = overrides.ids ?? randomIds;
+  const clock = overrides.clock ?? systemClock;
+
+  const orm = await openOrm({
+    env,
+    dbName,
+    entities: [OutboxMessage, InboxMessage, ...definition.entities],
+    migrations: [messagingMigration, ...definition.migrations],
+  });
+  await migrate(orm);
+  const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock });
+  const deps: ServiceDeps = { env, orm, logger, metrics, ids, clock, messaging };
+  const parts = await definition.build(deps);
+
+  const app = createApp({ logger, metrics });
+  app.use('/api/*', (c, next) => RequestContext.create(orm.em, next));
+  parts.api(app);
+  addPlatformRoutes(app, {
+    title: definition.title,
+    description: definition.description,
+    version: '1.0.0',
+    metrics,
+    healthChecks: messaging.healthChecks,
+  });
+
+  await parts.onStart?.();
+  let consumer: MessageConsumer | null = null;
+  if (parts.consumers.length > 0) {
+    consumer = createMessageConsumer({
+      orm,
+      kafka: messaging.kafka,
+      producer: messaging.producer,
+      groupId: env.KAFKA_GROUP_ID ?? definition.name,
+      fromBeginning: env.KAFKA_NEW_GROUP_FROM === 'earliest',
+      routes: parts.consumers,
+      logger,
+      metrics,
+    });
+  }
+  const [server] = await Promise.all([startServer(app.fetch, env.HOST, port), consumer?.start()]);
+  await messaging.jobs.start();
+  messaging.relay.nudge();
+  const url = `http://${env.HOST}:${server.port}`;
+  logger.info({ url, dbName }, `${definition.name} started`);
+
+  let stopped: Promise<void> | null = null;
+  return {
+    name: definition.name,
+    port: server.port,
+    url,
+    deps,
+    app,
+    stop() {
+      stopped ??= (async () => {
+        await server.close();
+        await consumer?.stop();
+        await parts.onStop?.();
+        await messaging.close();
+        await orm.close(true);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** For `main.ts`: start the service and stop it cleanly on SIGTERM / SIGINT. */
+export async function runServiceMain(definition: ServiceDefinition): Promise<void> {
+  const { stopOnSignals } = await import('./lifecycle.ts');
+  const running = await startService(definition);
+  stopOnSignals(running.deps.logger, [{ name: definition.name, run: () => running.stop() }]);
+}
+
+export type { RunningServer };
