@@ -58,8 +58,14 @@ TOOL_JAVA_OPTS=(-Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
   -Xlog:disable -Xlog:all=warning:stderr
   -Djava.awt.headless=true "-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2-tools.properties")
 TOOLS_CDS="$DEFAULT_LIBS/.tools.jsa"
+# An archive only fits the classpath and the JVM build it was made with: key it by both.
+tools_cds_key() { echo "$DEFAULT_LIBS $(stat -Lc '%n %s %Y' "$(command -v java)" 2>/dev/null)"; }
 if [[ "$KAFKA_LIBS" == "$DEFAULT_LIBS" && -f "$TOOLS_CDS" ]]; then
-  TOOL_JAVA_OPTS+=("-XX:SharedArchiveFile=$TOOLS_CDS")
+  if [[ "$(cat "$TOOLS_CDS.key" 2>/dev/null)" == "$(tools_cds_key)" ]]; then
+    TOOL_JAVA_OPTS+=("-XX:SharedArchiveFile=$TOOLS_CDS")
+  else
+    rm -f "$TOOLS_CDS" "$TOOLS_CDS.key" # moved checkout or new JVM: rebuilt on the next start
+  fi
 fi
 
 log() { echo "kafka: $*"; }
@@ -108,6 +114,7 @@ make_tools_cds() {
     org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config <(probe_props) \
     --list >/dev/null 2>&1 && [[ -s "$TOOLS_CDS.tmp" ]]; then
     mv -f "$TOOLS_CDS.tmp" "$TOOLS_CDS"
+    tools_cds_key >"$TOOLS_CDS.key"
     TOOL_JAVA_OPTS+=("-XX:SharedArchiveFile=$TOOLS_CDS")
   else
     rm -f "$TOOLS_CDS.tmp"

@@ -1,0 +1,28 @@
+# One image for all three services (infra/compose.yaml picks the entry point with `command`):
+#   docker build -t commerce-platform .
+#   docker run commerce-platform node order-service/src/main.ts
+# No build step: Node 24 runs the TypeScript sources directly (type stripping).
+FROM node:24-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so that source edits keep this layer cached.
+COPY package.json package-lock.json ./
+COPY shared/package.json shared/
+COPY statecharts/package.json statecharts/
+COPY order-service/package.json order-service/
+COPY product-service/package.json product-service/
+COPY payment-service/package.json payment-service/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Sources only (copying the whole context would drag in the host's node_modules, .git, ...).
+COPY tsconfig.json ./
+COPY shared/src shared/src
+COPY statecharts/src statecharts/src
+COPY order-service/src order-service/src
+COPY product-service/src product-service/src
+COPY payment-service/src payment-service/src
+
+USER node
+EXPOSE 8181 8182 8183
