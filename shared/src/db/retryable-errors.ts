@@ -59,3 +59,11 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 1000);
   return String(error).slice(0, 1000);
 }
+
+/**
+ * Thrown by a handler for a message it can never process (e.g. a reply for an order this service
+ * does not know): it goes to the dead-letter topic at once, with this message as the reason.
+ */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}

@@ -5,7 +5,7 @@ import { messageFamilyByTopic, type MessageOnTopic } from '../contracts/families
 import type { Topic } from '../contracts/topics.ts';
 import { createDeadLetterPublisher } from '../dead-letters/dead-letter-publisher.ts';
 import type { Em, Orm } from '../db/orm.ts';
-import { errorMessage, isRetryable } from '../db/retryable-errors.ts';
+import { errorMessage, isRetryable, PoisonMessageError } from '../db/retryable-errors.ts';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaProducer } from '../kafka/kafka-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram } from '../observability/metrics.ts';
@@ -103,6 +103,12 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
           messageLogger.warn({ err: errorMessage(error), attempt }, 'transient failure, retrying');
           await sleep(backoffMs(attempt, 50, 5_000), stopping.signal);
           continue;
+        }
+        if (error instanceof PoisonMessageError) {
+          messageLogger.warn({ reason: error.message }, 'message refused by its handler; dead-lettered');
+          await deadLetters.publish(record, `refused: ${error.message}`, attempt);
+          handled.inc({ topic: record.topic, outcome: 'dead-lettered' });
+          return;
         }
         terminalFailures++;
         messageLogger.error({ err: errorMessage(error), attempt: terminalFailures }, 'handler failed');

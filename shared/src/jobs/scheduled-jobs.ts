@@ -10,6 +10,8 @@ export interface ScheduledJob {
 }
 
 export interface ScheduledJobs {
+  /** Adds jobs before start (a service adds its own next to the kernel's). */
+  add(...jobs: ScheduledJob[]): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -29,13 +31,14 @@ export function createScheduledJobs(options: {
   logger: Logger;
 }): ScheduledJobs {
   const connection = { url: options.redisUrl, maxRetriesPerRequest: null, enableOfflineQueue: true };
-  const byId = new Map(options.jobs.map((job) => [job.id, job]));
+  const jobs = [...options.jobs];
+  const byId = new Map(jobs.map((job) => [job.id, job]));
   let queue: Queue | null = null;
   let worker: Worker | null = null;
   let reassertTimer: NodeJS.Timeout | null = null;
 
   async function upsertAll(): Promise<void> {
-    for (const job of options.jobs) {
+    for (const job of jobs) {
       await queue!.upsertJobScheduler(
         job.id,
         { every: job.everyMs },
@@ -45,6 +48,12 @@ export function createScheduledJobs(options: {
   }
 
   return {
+    add(...more) {
+      for (const job of more) {
+        jobs.push(job);
+        byId.set(job.id, job);
+      }
+    },
     async start() {
       queue = new Queue(options.queueName, { connection });
       queue.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'job queue error'));
@@ -55,7 +64,7 @@ export function createScheduledJobs(options: {
           if (!scheduled) return;
           await scheduled.run();
         },
-        { connection, concurrency: options.jobs.length || 1 },
+        { connection, concurrency: Math.max(1, jobs.length) },
       );
       worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'job worker error'));
       worker.on('failed', (job, error) => options.logger.warn({ job: job?.name, err: errorMessage(error) }, 'job failed'));

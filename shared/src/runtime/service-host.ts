@@ -95,6 +95,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock });
   const deps: ServiceDeps = { env, orm, logger, metrics, ids, clock, messaging };
   const parts = await definition.build(deps);
+  if (parts.jobs) messaging.jobs.add(...parts.jobs);
 
   const app = createApp({ logger, metrics });
   app.use('/api/*', (c, next) => RequestContext.create(orm.em, next));

@@ -1,0 +1,66 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+
+class CreateOrderTables extends Migration {
+  override up(): void {
+    this.addSql(`
+      create table if not exists customer_order (
+        id varchar(36) not null primary key,
+        customer_id varchar(36) not null,
+        price bigint not null,
+        items json not null,
+        address json not null,
+        status varchar(20) not null,
+        failure_messages json not null,
+        snapshot json not null,
+        machine_version varchar(20) not null,
+        event_count int not null,
+        idempotency_key varchar(200) null,
+        request_hash varchar(64) null,
+        created_at datetime(3) not null,
+        updated_at datetime(3) not null,
+        terminal_at datetime(3) null,
+        unique key customer_order_idempotency_key_unique (idempotency_key),
+        key customer_order_customer_idx (customer_id, created_at),
+        key customer_order_status_idx (status, updated_at)
+      ) default character set utf8mb4 engine = InnoDB`);
+    this.addSql(`
+      create table if not exists saga_event (
+        id bigint unsigned not null auto_increment primary key,
+        order_id varchar(36) not null,
+        sequence int not null,
+        event_type varchar(60) not null,
+        event json not null,
+        source varchar(20) not null,
+        message_id varchar(36) null,
+        state_before varchar(60) null,
+        state_after varchar(60) not null,
+        effects json not null,
+        changed tinyint(1) not null,
+        machine_version varchar(20) not null,
+        occurred_at datetime(3) not null,
+        unique key saga_event_order_sequence_unique (order_id, sequence)
+      ) default character set utf8mb4 engine = InnoDB`);
+    this.addSql(`
+      create table if not exists saga_timer (
+        order_id varchar(36) not null,
+        timer varchar(20) not null,
+        attempt int not null,
+        deadline_at datetime(3) not null,
+        created_at datetime(3) not null,
+        primary key (order_id, timer),
+        key saga_timer_deadline_idx (deadline_at)
+      ) default character set utf8mb4 engine = InnoDB`);
+    this.addSql(`
+      create table if not exists catalog_product (
+        id varchar(36) not null primary key,
+        name varchar(200) not null,
+        price bigint not null,
+        active tinyint(1) not null,
+        revision int not null,
+        updated_at datetime(3) not null
+      ) default character set utf8mb4 engine = InnoDB`);
+  }
+}
+
+export const orderMigrations: MigrationObject[] = [{ name: 'order-0001-orders-sagas-timers-catalog', class: CreateOrderTables }];

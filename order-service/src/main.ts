@@ -1,0 +1,4 @@
+import { runServiceMain } from '#shared/runtime/service-host.ts';
+import { orderService } from './order-service.ts';
+
+await runServiceMain(orderService);

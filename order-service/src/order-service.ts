@@ -1,0 +1,65 @@
+import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
+import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
+import { CatalogProduct } from './catalog/catalog-product.entity.ts';
+import { catalogRoute } from './catalog/catalog-updates.ts';
+import { orderMigrations } from './db/order-migrations.ts';
+import { CustomerOrder } from './orders/order.entity.ts';
+import { addOrderRoutes } from './orders/orders.index.ts';
+import { createPlaceOrder } from './orders/place-order.ts';
+import { SagaEvent } from './saga/saga-event.entity.ts';
+import { createSagaRunner } from './saga/saga-runner.ts';
+import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
+import { createSagaSteps } from './saga/saga-step.ts';
+import { createSagaTimerJobs, type SagaTimerJobs } from './saga/saga-timer-jobs.ts';
+import { SagaTimerRow } from './saga/saga-timer.entity.ts';
+
+/** The order service: orders as persisted sagas, their timers, and the catalog copy they are checked against. */
+export const orderService: ServiceDefinition = {
+  name: 'order-service',
+  title: 'Order service',
+  description: 'Places orders and runs each one as a persisted XState saga over Kafka.',
+  defaultPort: 8181,
+  defaultDbName: 'order_db',
+  entities: [CustomerOrder, SagaEvent, SagaTimerRow, CatalogProduct],
+  migrations: orderMigrations,
+  build(deps) {
+    const { orm, logger, metrics, messaging, env } = deps;
+    const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock });
+    let timerJobs: SagaTimerJobs;
+    const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
+    timerJobs = createSagaTimerJobs({ redisUrl: env.REDIS_URL, orm, logger, fire: (firing) => saga.fireTimer(firing) });
+    const placeOrder = createPlaceOrder({
+      orm,
+      ids: deps.ids,
+      steps,
+      sagaSettings: sagaSettingsFromEnv(process.env),
+      afterCommit: (result) => saga.afterCommit(result, 'OrderPlaced', 'http'),
+    });
+    // The catalog copy is read by its own consumer group from the start of the compacted topic.
+    const catalogConsumer = createMessageConsumer({
+      orm,
+      kafka: messaging.kafka,
+      producer: messaging.producer,
+      groupId: `${env.KAFKA_GROUP_ID ?? 'order-service'}-catalog`,
+      routes: [catalogRoute()],
+      logger,
+      metrics,
+      fromBeginning: true,
+    });
+
+    return {
+      api(app) {
+        addOrderRoutes(app, { orm, placeOrder });
+      },
+      consumers: saga.replyRoutes(),
+      jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => timerJobs.sweep() }],
+      async onStart() {
+        await Promise.all([catalogConsumer.start(), timerJobs.start()]);
+      },
+      async onStop() {
+        await catalogConsumer.stop();
+        await timerJobs.stop();
+      },
+    };
+  },
+};

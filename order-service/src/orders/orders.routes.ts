@@ -1,0 +1,95 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { problemResponses } from '#shared/http/problem.ts';
+import { ORDER_STATUSES } from '#statecharts/saga-types.ts';
+
+const id = z.guid();
+
+export const orderItemSchema = z.strictObject({
+  productId: id.openapi({ example: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0' }),
+  quantity: z.number().int().min(1).max(10_000).openapi({ example: 3 }),
+  price: z.number().int().min(1).max(100_000_000).openapi({ example: 5000, description: 'Unit price, KRW' }),
+});
+
+export const createOrderSchema = z
+  .strictObject({
+    customerId: id.openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }),
+    price: z.number().int().min(1).max(1_000_000_000_000).openapi({ example: 15000, description: 'Order total, KRW' }),
+    items: z.array(orderItemSchema).min(1).max(50),
+    address: z.strictObject({
+      street: z.string().trim().min(1).max(200).openapi({ example: '123 Main St' }),
+      postalCode: z.string().trim().min(1).max(20).openapi({ example: '12345' }),
+      city: z.string().trim().min(1).max(100).openapi({ example: 'Seoul' }),
+    }),
+  })
+  .openapi('CreateOrder');
+
+export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+
+export const createdOrderSchema = z
+  .object({ orderTrackingId: z.string(), orderStatus: orderStatusSchema, message: z.string() })
+  .openapi('CreatedOrder');
+
+export const orderViewSchema = z
+  .object({ orderTrackingId: z.string(), orderStatus: orderStatusSchema, failureMessages: z.array(z.string()) })
+  .openapi('Order');
+
+export const orderSummarySchema = orderViewSchema
+  .extend({ customerId: z.string(), price: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .openapi('OrderSummary');
+
+export const createOrder = createRoute({
+  method: 'post',
+  path: '/api/v1/orders',
+  tags: ['Orders'],
+  summary: 'Place an order and start its saga',
+  request: {
+    headers: z.object({
+      'idempotency-key': z.string().min(1).max(200).optional().openapi({
+        description: 'Same key and body → the same order; same key, other body → 409',
+      }),
+    }),
+    body: { content: { 'application/json': { schema: createOrderSchema } }, required: true },
+  },
+  responses: {
+    201: { description: 'Order accepted (PENDING)', content: { 'application/json': { schema: createdOrderSchema } } },
+    ...problemResponses(400, 409, 413, 415, 422),
+  },
+});
+
+export const getOrder = createRoute({
+  method: 'get',
+  path: '/api/v1/orders/{orderTrackingId}',
+  tags: ['Orders'],
+  summary: 'Track an order',
+  request: { params: z.object({ orderTrackingId: id }) },
+  responses: {
+    200: { description: 'The order', content: { 'application/json': { schema: orderViewSchema } } },
+    ...problemResponses(400, 404),
+  },
+});
+
+export const listOrders = createRoute({
+  method: 'get',
+  path: '/api/v1/orders',
+  tags: ['Orders'],
+  summary: 'List orders (operators)',
+  request: {
+    query: z.object({
+      customerId: id.optional(),
+      status: orderStatusSchema.optional(),
+      page: z.coerce.number().int().min(0).max(100_000).default(0),
+      size: z.coerce.number().int().min(1).max(200).default(20),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of orders, newest first',
+      content: {
+        'application/json': {
+          schema: z.object({ items: z.array(orderSummarySchema), page: z.number(), size: z.number(), total: z.number() }),
+        },
+      },
+    },
+    ...problemResponses(400),
+  },
+});

@@ -1,0 +1,26 @@
+import { SAGA_STEPS, type SagaSettingsInput } from '#statecharts/saga-types.ts';
+
+/**
+ * Deadlines and retry counts per saga step from the environment, e.g. SAGA_PAYMENT_TIMEOUT_MS=5000,
+ * SAGA_RESERVATION_MAX_ATTEMPTS=5; SAGA_TIMEOUT_MS sets every step's deadline at once.
+ */
+export function sagaSettingsFromEnv(env: Record<string, string | undefined>): SagaSettingsInput {
+  const settings: SagaSettingsInput = {};
+  const positive = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const everyStepTimeout = positive('SAGA_TIMEOUT_MS');
+  for (const step of SAGA_STEPS) {
+    const prefix = `SAGA_${step.toUpperCase()}`;
+    const timeoutMs = positive(`${prefix}_TIMEOUT_MS`) ?? everyStepTimeout;
+    const maxAttempts = positive(`${prefix}_MAX_ATTEMPTS`);
+    if (timeoutMs !== undefined || maxAttempts !== undefined) {
+      settings[step] = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxAttempts !== undefined ? { maxAttempts } : {}) };
+    }
+  }
+  return settings;
+}
