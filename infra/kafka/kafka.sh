@@ -162,10 +162,12 @@ cmd_fetch() {
   local tmp="$KAFKA_DIR/libs.tmp.$$"
   rm -rf "$tmp"
   if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp"; then
-    rm -rf "$tmp"
+    -DincludeScope=runtime -DoutputDirectory="$tmp" >"$tmp.log" 2>&1; then
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
     die "mvn dependency:copy-dependencies failed"
   fi
+  rm -f "$tmp.log"
   rm -rf "$DEFAULT_LIBS"
   mv "$tmp" "$DEFAULT_LIBS"
   echo "$want" >"$STAMP_FILE"
