@@ -1,6 +1,7 @@
 import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
 import { CatalogProduct } from './catalog/catalog-product.entity.ts';
+import { addCatalogRoutes } from './catalog/catalog.index.ts';
 import { catalogRoute } from './catalog/catalog-updates.ts';
 import { orderMigrations } from './db/order-migrations.ts';
 import { CustomerOrder } from './orders/order.entity.ts';
@@ -27,7 +28,7 @@ export const orderService: ServiceDefinition = {
     const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock });
     let timerJobs: SagaTimerJobs;
     const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
-    timerJobs = createSagaTimerJobs({ redisUrl: env.REDIS_URL, orm, logger, fire: (firing) => saga.fireTimer(firing) });
+    timerJobs = createSagaTimerJobs({ redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, orm, logger, fire: (firing) => saga.fireTimer(firing) });
     const placeOrder = createPlaceOrder({
       orm,
       ids: deps.ids,
@@ -50,6 +51,7 @@ export const orderService: ServiceDefinition = {
     return {
       api(app) {
         addOrderRoutes(app, { orm, placeOrder });
+        addCatalogRoutes(app, { orm });
       },
       consumers: saga.replyRoutes(),
       jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => timerJobs.sweep() }],

@@ -29,6 +29,7 @@ export const timerJobId = (orderId: string, timer: SagaTimer, attempt: number) =
  */
 export function createSagaTimerJobs(options: {
   redisUrl: string;
+  queuePrefix: string;
   orm: Orm;
   logger: Logger;
   fire(firing: TimerFiring): Promise<void>;
@@ -36,7 +37,7 @@ export function createSagaTimerJobs(options: {
 }): SagaTimerJobs {
   const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
   const queueName = 'order-saga-timers';
-  const queue = new Queue<TimerFiring>(queueName, { connection });
+  const queue = new Queue<TimerFiring>(queueName, { connection, prefix: options.queuePrefix });
   queue.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'timer queue error'));
   let worker: Worker<TimerFiring> | null = null;
   const graceMs = options.sweepGraceMs ?? 500;
@@ -70,7 +71,7 @@ export function createSagaTimerJobs(options: {
       return overdue.length;
     },
     async start() {
-      worker = new Worker<TimerFiring>(queueName, (job) => options.fire(job.data), { connection, concurrency: 8 });
+      worker = new Worker<TimerFiring>(queueName, (job) => options.fire(job.data), { connection, prefix: options.queuePrefix, concurrency: 8 });
       worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'timer worker error'));
       worker.on('failed', (job, error) =>
         options.logger.warn({ jobId: job?.id, err: errorMessage(error) }, 'timer job failed; the sweep will retry'),

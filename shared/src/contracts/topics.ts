@@ -16,3 +16,9 @@ export const deadLetterTopicOf = (topic: string): string => `${topic}.dlq`;
 export const isDeadLetterTopic = (topic: string): boolean => topic.endsWith('.dlq');
 
 export const originalTopicOf = (deadLetterTopic: string): string => deadLetterTopic.replace(/\.dlq$/, '');
+
+/** How each topic is laid out: partitions > 1 so per-key ordering is real; the catalog is compacted. */
+export const topicLayout: readonly { name: string; partitions: number; compacted: boolean }[] = [
+  ...allTopics.map((name) => ({ name, partitions: 4, compacted: name === topics.productCatalog })),
+  ...allTopics.map((name) => ({ name: deadLetterTopicOf(name), partitions: 1, compacted: false })),
+];

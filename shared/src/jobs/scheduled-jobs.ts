@@ -26,6 +26,7 @@ const reassertEveryMs = 15_000;
  */
 export function createScheduledJobs(options: {
   redisUrl: string;
+  queuePrefix: string;
   queueName: string;
   jobs: ScheduledJob[];
   logger: Logger;
@@ -55,7 +56,7 @@ export function createScheduledJobs(options: {
       }
     },
     async start() {
-      queue = new Queue(options.queueName, { connection });
+      queue = new Queue(options.queueName, { connection, prefix: options.queuePrefix });
       queue.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'job queue error'));
       worker = new Worker(
         options.queueName,
@@ -64,7 +65,7 @@ export function createScheduledJobs(options: {
           if (!scheduled) return;
           await scheduled.run();
         },
-        { connection, concurrency: Math.max(1, jobs.length) },
+        { connection, prefix: options.queuePrefix, concurrency: Math.max(1, jobs.length) },
       );
       worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'job worker error'));
       worker.on('failed', (job, error) => options.logger.warn({ job: job?.name, err: errorMessage(error) }, 'job failed'));

@@ -59,6 +59,9 @@ export interface KafkaAdmin {
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   listTopics(): Promise<string[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  /** Creates the topics that do not exist yet. */
+  createTopics(layout: readonly { name: string; partitions: number; compacted: boolean }[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -71,6 +74,11 @@ export interface KafkaClient {
 export interface KafkaConnectionSettings {
   clientId: string;
   brokers: string[];
+  /**
+   * Prepended to every topic name on the wire and stripped from incoming records, so a test run
+   * or a second environment on one broker gets topics of its own. Empty in production.
+   */
+  topicPrefix?: string;
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }

@@ -13,6 +13,9 @@ import type {
 
 /** kafkajs 2.2.4 behind the KafkaClient seam. */
 export function createKafkajsClient(settings: KafkaConnectionSettings, logger: Logger): KafkaClient {
+  const prefix = settings.topicPrefix ?? '';
+  const onWire = (topic: string) => prefix + topic;
+  const fromWire = (topic: string) => (prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
   const kafka = new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -45,7 +48,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
           await producer.sendBatch({
             acks: -1,
             topicMessages: [...byTopic].map(([topic, list]) => ({
-              topic,
+              topic: onWire(topic),
               messages: list.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
             })),
           });
@@ -64,7 +67,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
         allowAutoTopicCreation: false,
       });
       await consumer.connect();
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+      await consumer.subscribe({ topics: options.topics.map(onWire), fromBeginning: options.fromBeginning ?? true });
       return {
         async run(handle) {
           // The first fetch after joining has resolved the group's start offsets: from then on,
@@ -83,7 +86,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
             autoCommitInterval: 1_000,
             autoCommitThreshold: options.commitEveryMessage ? 1 : undefined,
             partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-            eachMessage: ({ topic, partition, message }) => handle(toIncomingRecord(topic, partition, message)),
+            eachMessage: ({ topic, partition, message }) => handle(toIncomingRecord(fromWire(topic), partition, message)),
           });
           await joined;
         },
@@ -96,19 +99,35 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
       await admin.connect();
       return {
         topicOffsets: async (topic) =>
-          (await admin.fetchTopicOffsets(topic)).map((entry) => ({
+          (await admin.fetchTopicOffsets(onWire(topic))).map((entry) => ({
             partition: entry.partition,
             low: entry.low,
             high: entry.high,
           })),
         groupOffsets: async (groupId, topic) => {
-          const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          const [entry] = await admin.fetchOffsets({ groupId, topics: [onWire(topic)] });
           return (entry?.partitions ?? []).map((partition) => ({
             partition: partition.partition,
             offset: partition.offset,
           }));
         },
-        listTopics: () => admin.listTopics(),
+        listTopics: async () =>
+          (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).map(fromWire),
+        deleteTopics: (names) => admin.deleteTopics({ topics: names.map(onWire) }),
+        async createTopics(layout) {
+          const existing = new Set(await admin.listTopics());
+          const missing = layout.filter((topic) => !existing.has(onWire(topic.name)));
+          if (missing.length === 0) return;
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic: onWire(topic.name),
+              numPartitions: topic.partitions,
+              replicationFactor: 1,
+              configEntries: topic.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+            })),
+          });
+        },
         disconnect: () => admin.disconnect(),
       };
     },

@@ -44,6 +44,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
     {
       clientId: `${options.service}-${env.INSTANCE_ID}`,
       brokers: env.KAFKA_BROKERS,
+      topicPrefix: env.KAFKA_TOPIC_PREFIX,
       ssl: env.KAFKA_SSL,
       sasl:
         env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME
@@ -58,6 +59,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   const retentionMs = options.outboxRetentionMs ?? 60 * 60 * 1000;
   const jobs = createScheduledJobs({
     redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
     queueName: `${options.service}-maintenance`,
     logger,
     jobs: [
