@@ -1,0 +1,131 @@
+// Invariants every run of the order saga must satisfy, checked over a whole
+// path of (event, snapshot, effects) steps. Used by the generated path tests;
+// returns readable violations instead of throwing so a failure names the step.
+import { orderStatusOf } from './order-saga.ts';
+import type { OrderSagaSnapshot } from './order-saga.ts';
+import type { SagaEffect } from './saga-effects.ts';
+import { TIMEOUT_EVENT_OF } from './saga-types.ts';
+import type { OrderSagaEvent, OrderSagaEventType, SagaCommandName, SagaTimer } from './saga-types.ts';
+
+export interface PathStep {
+  /** null for the initial transition. */
+  event: OrderSagaEvent | null;
+  after: OrderSagaSnapshot;
+  effects: SagaEffect[];
+}
+
+export type SagaStateId =
+  | 'PENDING'
+  | 'RESERVED'
+  | 'PAID'
+  | 'CONFIRMED'
+  | 'CANCELLING.releasingStock'
+  | 'CANCELLING.refundingPayment'
+  | 'CANCELLED';
+
+export const WAITING_TIMER_OF: Record<SagaStateId, SagaTimer | null> = {
+  PENDING: 'reservation',
+  RESERVED: 'payment',
+  PAID: 'confirmation',
+  CONFIRMED: null,
+  'CANCELLING.releasingStock': 'release',
+  'CANCELLING.refundingPayment': 'refund',
+  CANCELLED: null,
+};
+
+const STATES_OF_COMMAND: Record<SagaCommandName, SagaStateId[]> = {
+  ReserveStock: ['PENDING'],
+  ChargePayment: ['RESERVED'],
+  ConfirmStock: ['PAID'],
+  ReleaseStock: ['CANCELLING.releasingStock', 'CANCELLED'],
+  RefundPayment: ['CANCELLING.refundingPayment', 'CANCELLED'],
+};
+
+/** The only events that may send a command a second time: its retry timer or a late reply. */
+const REPEAT_TRIGGERS_OF: Record<SagaCommandName, OrderSagaEventType[]> = {
+  ReserveStock: ['ReservationTimedOut'],
+  ChargePayment: ['PaymentTimedOut'],
+  ConfirmStock: ['ConfirmationTimedOut'],
+  ReleaseStock: ['ReleaseTimedOut', 'StockReserved'],
+  RefundPayment: ['RefundTimedOut', 'PaymentCompleted'],
+};
+
+const FORWARD_STEPS = ['reservation', 'payment', 'confirmation'] as const;
+
+export function stateIdOf(snapshot: OrderSagaSnapshot): SagaStateId {
+  const { value } = snapshot;
+  if (typeof value === 'string') return value as SagaStateId;
+  const [parent, child] = Object.entries(value)[0]!;
+  return `${parent}.${child}` as SagaStateId;
+}
+
+export function pathViolations(steps: readonly PathStep[]): string[] {
+  const violations: string[] = [];
+  const pendingTimers = new Set<SagaTimer>();
+  const sent = new Set<SagaCommandName>();
+
+  steps.forEach((step, index) => {
+    const state = stateIdOf(step.after);
+    const { context } = step.after;
+    const eventType = step.event?.type;
+    const where = `step ${index} (${eventType ?? 'start'} -> ${state})`;
+
+    for (const effect of step.effects) {
+      if (effect.kind === 'command') {
+        if (!STATES_OF_COMMAND[effect.command].includes(state)) {
+          violations.push(`${where}: ${effect.command} sent outside ${STATES_OF_COMMAND[effect.command].join('/')}`);
+        }
+        if (sent.has(effect.command) && !(eventType && REPEAT_TRIGGERS_OF[effect.command].includes(eventType))) {
+          violations.push(`${where}: ${effect.command} sent again without a retry timeout or late reply`);
+        }
+        if (effect.command === 'ChargePayment' && effect.payload.amount !== context.price) {
+          violations.push(`${where}: charged ${effect.payload.amount} for an order of ${context.price}`);
+        }
+        sent.add(effect.command);
+      } else if (effect.kind === 'setTimer') {
+        if (pendingTimers.has(effect.timer) && eventType !== TIMEOUT_EVENT_OF[effect.timer]) {
+          violations.push(`${where}: ${effect.timer} timer armed while one is still pending`);
+        }
+        if (effect.attempt !== context.attempts[effect.timer]) {
+          violations.push(`${where}: ${effect.timer} timer armed for attempt ${effect.attempt}, context says ${context.attempts[effect.timer]}`);
+        }
+        if (effect.delayMs !== context.settings[effect.timer].timeoutMs) {
+          violations.push(`${where}: ${effect.timer} timer armed with ${effect.delayMs} ms`);
+        }
+        pendingTimers.add(effect.timer);
+      } else {
+        if (!pendingTimers.has(effect.timer)) violations.push(`${where}: cleared ${effect.timer} timer that was not pending`);
+        pendingTimers.delete(effect.timer);
+      }
+    }
+
+    const expected = WAITING_TIMER_OF[state];
+    const pending = [...pendingTimers];
+    if (expected ? pending.length !== 1 || pending[0] !== expected : pending.length !== 0) {
+      violations.push(`${where}: pending timers [${pending.join(', ')}], state waits for ${expected ?? 'nothing'}`);
+    }
+    for (const forwardStep of FORWARD_STEPS) {
+      if (context.attempts[forwardStep] > context.settings[forwardStep].maxAttempts) {
+        violations.push(`${where}: ${forwardStep} attempted more than maxAttempts`);
+      }
+    }
+  });
+
+  const last = steps.at(-1);
+  if (!last) return violations;
+  const events = steps.map((step) => step.event?.type);
+  const status = orderStatusOf(last.after);
+  const paymentPossiblyTaken =
+    events.includes('PaymentCompleted') || (sent.has('ChargePayment') && !events.includes('PaymentFailed'));
+
+  if (status === 'CANCELLED') {
+    if (paymentPossiblyTaken && !sent.has('RefundPayment')) violations.push('CANCELLED after a possibly taken payment without RefundPayment');
+    if (events.includes('StockReserved') && !sent.has('ReleaseStock')) violations.push('CANCELLED after a reservation without ReleaseStock');
+  }
+  if (status === 'CONFIRMED') {
+    if (!sent.has('ConfirmStock')) violations.push('CONFIRMED without ConfirmStock');
+    if (sent.has('RefundPayment')) violations.push('CONFIRMED but RefundPayment was sent');
+    if (!events.includes('PaymentCompleted')) violations.push('CONFIRMED without a completed payment');
+  }
+  return violations;
+}
