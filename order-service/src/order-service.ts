@@ -33,7 +33,7 @@ export const orderService: ServiceDefinition = {
       orm,
       ids: deps.ids,
       steps,
-      sagaSettings: sagaSettingsFromEnv(process.env),
+      sagaSettings: sagaSettingsFromEnv(deps.rawEnv),
       afterCommit: (result) => saga.afterCommit(result, 'OrderPlaced', 'http'),
     });
     // The catalog copy is read by its own consumer group from the start of the compacted topic.

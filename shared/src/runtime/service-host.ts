@@ -21,6 +21,8 @@ import { openMessagingKernel, type MessagingKernel } from './messaging-kernel.ts
 /** What a service's own code gets to build its use cases, routes and handlers from. */
 export interface ServiceDeps {
   env: BaseEnv;
+  /** The environment as given (process env + overrides), for a service's own settings. */
+  rawEnv: Record<string, string | undefined>;
   orm: Orm;
   logger: Logger;
   metrics: Registry;
@@ -93,7 +95,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   });
   await migrate(orm);
   const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock });
-  const deps: ServiceDeps = { env, orm, logger, metrics, ids, clock, messaging };
+  const deps: ServiceDeps = { env, rawEnv, orm, logger, metrics, ids, clock, messaging };
   const parts = await definition.build(deps);
   if (parts.jobs) messaging.jobs.add(...parts.jobs);
 
