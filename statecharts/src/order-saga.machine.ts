@@ -34,6 +34,7 @@ const NOT_WAITING = 'timer of a step this order is not waiting for';
 
 export const orderSagaMachine = sagaSetup.createMachine({
   id: 'orderSaga',
+  version: ORDER_SAGA_VERSION,
   context: ({ input }) => createSagaContext(input),
   initial: 'PENDING',
   states: {
