@@ -1,0 +1,100 @@
+import { defineEntity, p, type Opt } from '@mikro-orm/core';
+import type { ProductCatalogMessage } from '#shared/contracts/product-catalog.ts';
+
+/** No product holds more than this on hand: far above any real shelf, far below the int column. */
+export const maxOnHand = 1_000_000_000;
+
+export const ProductSchema = defineEntity({
+  name: 'Product',
+  tableName: 'product',
+  properties: {
+    id: p.string().length(36).primary(),
+    name: p.string().length(200),
+    /** Unit price in KRW. */
+    price: p.bigint('number'),
+    onHand: p.integer(),
+    /** Units promised to orders that are reserved but not yet confirmed (still on hand). */
+    reserved: p.integer(),
+    active: p.boolean(),
+    /** Bumped on every catalog change and published with it; the order service keeps the highest. */
+    revision: p.integer(),
+    version: p.integer().version(),
+    createdAt: p.datetime(3),
+    updatedAt: p.datetime(3),
+  },
+});
+
+export type CatalogEntry = Extract<ProductCatalogMessage, { type: 'ProductUpserted' }>['payload'];
+
+export type StockAddition = { ok: true } | { ok: false; code: 'ON_HAND_LIMIT'; reason: string };
+
+/**
+ * A product and its stock. Stock moves only through these methods; each one guards the invariant
+ * 0 ≤ reserved ≤ onHand, and a violation here is a bug (callers decide availability first), so it throws.
+ */
+export class Product extends ProductSchema.class {
+  get available(): Opt<number> {
+    return this.onHand - this.reserved;
+  }
+
+  reserve(quantity: number, now: Date): void {
+    if (quantity > this.available) {
+      throw new Error(`bug: reserving ${quantity} of product ${this.id} with only ${this.available} available`);
+    }
+    this.reserved += quantity;
+    this.updatedAt = now;
+  }
+
+  /** Reserved units leave the shelf: both on hand and reserved drop. */
+  deductReserved(quantity: number, now: Date): void {
+    this.assertReserved(quantity);
+    this.onHand -= quantity;
+    this.reserved -= quantity;
+    this.updatedAt = now;
+  }
+
+  /** Reserved units go back to the available pool. */
+  releaseReserved(quantity: number, now: Date): void {
+    this.assertReserved(quantity);
+    this.reserved -= quantity;
+    this.updatedAt = now;
+  }
+
+  /** Returns whether anything changed (the same price again is not a catalog change). */
+  changePrice(price: number, now: Date): boolean {
+    if (price === this.price) return false;
+    this.price = price;
+    this.catalogChanged(now);
+    return true;
+  }
+
+  addStock(quantity: number, now: Date): StockAddition {
+    if (this.onHand + quantity > maxOnHand) {
+      return {
+        ok: false,
+        code: 'ON_HAND_LIMIT',
+        reason: `product ${this.id} has ${this.onHand} on hand; adding ${quantity} would exceed ${maxOnHand}`,
+      };
+    }
+    this.onHand += quantity;
+    this.catalogChanged(now);
+    return { ok: true };
+  }
+
+  /** What the product-catalog topic says about this product. */
+  catalogEntry(): CatalogEntry {
+    return { productId: this.id, name: this.name, price: this.price, active: this.active, revision: this.revision };
+  }
+
+  private catalogChanged(now: Date): void {
+    this.revision += 1;
+    this.updatedAt = now;
+  }
+
+  private assertReserved(quantity: number): void {
+    if (quantity > this.reserved) {
+      throw new Error(`bug: settling ${quantity} of product ${this.id} with only ${this.reserved} reserved`);
+    }
+  }
+}
+ProductSchema.setClass(Product);
