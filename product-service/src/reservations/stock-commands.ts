@@ -1,0 +1,71 @@
+import type { Registry } from 'prom-client';
+import type { ProductReservationRequest, ProductReservationResponse } from '#shared/contracts/product-reservation.ts';
+import { topics } from '#shared/contracts/topics.ts';
+import type { Em } from '#shared/db/orm.ts';
+import { PoisonMessageError } from '#shared/db/retryable-errors.ts';
+import { route, type Route } from '#shared/inbox/message-consumer.ts';
+import { counter } from '#shared/observability/metrics.ts';
+import type { Outbox } from '#shared/outbox/outbox.ts';
+import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
+import type { ConfirmStock } from './confirm-stock.ts';
+import type { ReleaseStock } from './release-stock.ts';
+import type { ReserveStock } from './reserve-stock.ts';
+import type { StockDecision } from './stock-decision.ts';
+
+type CommandType = ProductReservationRequest['type'];
+type ReplyType = ProductReservationResponse['type'];
+
+/** Which reply answers which command, when it was carried out and when it was refused. */
+export const replyTypes = {
+  ReserveStock: { done: 'StockReserved', refused: 'StockRejected' },
+  ConfirmStock: { done: 'StockConfirmed', refused: 'StockConfirmRejected' },
+  ReleaseStock: { done: 'StockReleased', refused: 'StockReleaseRefused' },
+} as const satisfies Record<CommandType, { done: ReplyType; refused: ReplyType }>;
+
+export interface StockCommandDeps {
+  reserveStock: ReserveStock;
+  confirmStock: ConfirmStock;
+  releaseStock: ReleaseStock;
+  outbox: Outbox;
+  relay: OutboxRelay;
+  metrics: Registry;
+}
+
+/**
+ * The product service's part in the order saga: each command on product-reservation-request is
+ * carried out and answered on product-reservation-response in the same transaction as its inbox row
+ * (causation = the command, same order and saga). Refusals are replies, not errors.
+ */
+export function stockCommandRoute(deps: StockCommandDeps): Route {
+  const handled = counter(deps.metrics, 'stock_commands_total', 'Stock commands by outcome', ['type', 'outcome']);
+
+  function decide(em: Em, orderId: string, command: ProductReservationRequest): Promise<StockDecision> {
+    switch (command.type) {
+      case 'ReserveStock':
+        return deps.reserveStock(em, { orderId, items: command.payload.items });
+      case 'ConfirmStock':
+        return deps.confirmStock(em, { orderId });
+      case 'ReleaseStock':
+        return deps.releaseStock(em, { orderId, reason: command.payload.reason });
+    }
+  }
+
+  return route(topics.productReservationRequest, async (command, { em, envelope, afterCommit }) => {
+    // The envelope schema allows a null order id (catalog events have none); a stock command without
+    // one can never be answered, so it goes straight to the dead-letter topic.
+    if (!envelope.orderId) throw new PoisonMessageError(`${command.type} ${envelope.messageId} carries no order id`);
+    const decision = await decide(em, envelope.orderId, command);
+    const replies = replyTypes[command.type];
+    deps.outbox.add(em, {
+      type: decision.ok ? replies.done : replies.refused,
+      orderId: envelope.orderId,
+      sagaId: envelope.sagaId,
+      causationId: envelope.messageId,
+      payload: decision.ok ? {} : { code: decision.code, reason: decision.reason },
+    });
+    afterCommit(() => {
+      handled.inc({ type: command.type, outcome: decision.ok ? 'done' : decision.code });
+      deps.relay.nudge();
+    });
+  });
+}
