@@ -1,0 +1,15 @@
+import type { CatalogDeps } from './catalog-deps.ts';
+import { changeProduct, type ChangeOutcome } from './change-product.ts';
+import type { StockAddition } from './product.entity.ts';
+
+export type AddStock = (command: { productId: string; quantity: number }) => Promise<ChangeOutcome<Extract<StockAddition, { ok: false }>>>;
+
+/** Puts more units on hand (a delivery); refused if the product would hold more than the limit. */
+export function addStock(deps: CatalogDeps): AddStock {
+  const change = changeProduct(deps);
+  return ({ productId, quantity }) =>
+    change(productId, (product, now) => {
+      const addition = product.addStock(quantity, now);
+      return addition.ok ? true : addition;
+    });
+}
