@@ -17,7 +17,8 @@ import {
   markPayment,
   markStock,
   noteAnomaly,
-  recordFailure,
+  noteReason,
+  recordReason,
   rememberPayment,
   retryForever,
   retryThenCompensate,
@@ -43,14 +44,11 @@ export const orderSagaMachine = sagaSetup.createMachine({
       exit: leaveStep('reservation'),
       on: {
         StockReserved: { target: 'RESERVED' },
-        StockRejected: {
-          target: 'CANCELLED',
-          actions: [recordFailure(({ event }) => `stock rejected: ${reasonOf(event)}`), markStock(false)],
-        },
+        StockRejected: { target: 'CANCELLED', actions: [recordReason('stock rejected'), markStock(false)] },
         ReservationTimedOut: retryThenCompensate('reservation'),
         CancellationRequested: {
           target: 'CANCELLING',
-          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          actions: recordReason('cancelled by operator'),
           meta: compensation,
         },
         ...ignore(NOT_ASKED, 'StockConfirmed', 'StockConfirmRejected', 'StockReleased', 'StockReleaseRefused'),
@@ -67,14 +65,14 @@ export const orderSagaMachine = sagaSetup.createMachine({
         // Nothing was taken, so compensation only has to release the stock.
         PaymentFailed: {
           target: 'CANCELLING',
-          actions: [recordFailure(({ event }) => `payment failed: ${reasonOf(event)}`), markPayment(false)],
+          actions: [recordReason('payment failed'), markPayment(false)],
           meta: compensation,
         },
         // The charge may have gone through unseen: CANCELLING releases and then refunds.
         PaymentTimedOut: retryThenCompensate('payment'),
         CancellationRequested: {
           target: 'CANCELLING',
-          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          actions: recordReason('cancelled by operator'),
           meta: compensation,
         },
         ...ignore(DUPLICATE, 'StockReserved'),
@@ -92,14 +90,14 @@ export const orderSagaMachine = sagaSetup.createMachine({
         StockConfirmed: { target: 'CONFIRMED' },
         StockConfirmRejected: {
           target: 'CANCELLING',
-          actions: recordFailure(({ event }) => `stock confirmation rejected: ${reasonOf(event)}`),
+          actions: recordReason('stock confirmation rejected'),
           meta: compensation,
         },
         // The product service may have confirmed unseen; CANCELLING finds out when it asks for the release.
         ConfirmationTimedOut: retryThenCompensate('confirmation'),
         CancellationRequested: {
           target: 'CANCELLING',
-          actions: recordFailure(({ event }) => `cancelled by operator: ${reasonOf(event)}`),
+          actions: recordReason('cancelled by operator'),
           meta: compensation,
         },
         ...ignore(DUPLICATE, 'StockReserved', 'PaymentCompleted'),
@@ -114,8 +112,8 @@ export const orderSagaMachine = sagaSetup.createMachine({
       on: {
         // Neither can happen in a correct run: release is never sent after a
         // confirmation succeeded, and refund never before the release is known.
-        StockReleased: { actions: noteAnomaly(() => 'stock released on a confirmed order'), meta: anomaly },
-        PaymentRefunded: { actions: noteAnomaly(() => 'payment refunded on a confirmed order'), meta: anomaly },
+        StockReleased: { actions: noteAnomaly('stock released on a confirmed order'), meta: anomaly },
+        PaymentRefunded: { actions: noteAnomaly('payment refunded on a confirmed order'), meta: anomaly },
         ...ignore(DUPLICATE, 'StockReserved', 'StockConfirmed', 'StockReleaseRefused', 'PaymentCompleted'),
         ...ignore(SUPERSEDED, 'StockRejected', 'StockConfirmRejected', 'PaymentFailed'),
         ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
@@ -156,25 +154,19 @@ export const orderSagaMachine = sagaSetup.createMachine({
               {
                 guard: 'stockMayBeConfirmed',
                 target: '#orderSaga.CONFIRMED',
-                actions: noteAnomaly(({ event }) => `cancellation overtaken by stock confirmation: ${reasonOf(event)}`),
+                actions: noteReason('cancellation overtaken by stock confirmation'),
                 meta: compensation,
               },
               // Contradictory reply; still give the money back and leave the stock to operations.
               {
                 guard: 'paymentMayBeTaken',
                 target: 'refundingPayment',
-                actions: [
-                  markStock(false),
-                  noteAnomaly(({ event }) => `release refused for unconfirmed stock: ${reasonOf(event)}`),
-                ],
+                actions: [markStock(false), noteReason('release refused for unconfirmed stock')],
                 meta: anomaly,
               },
               {
                 target: '#orderSaga.CANCELLED',
-                actions: [
-                  markStock(false),
-                  noteAnomaly(({ event }) => `release refused for unconfirmed stock: ${reasonOf(event)}`),
-                ],
+                actions: [markStock(false), noteReason('release refused for unconfirmed stock')],
                 meta: anomaly,
               },
             ],
@@ -205,7 +197,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
           {
             actions: [
               markStock(true),
-              noteAnomaly(() => 'stock reserved after cancellation; released'),
+              noteAnomaly('stock reserved after cancellation; released'),
               sendCommand(() => releaseStock('stock reserved after the order was cancelled')),
             ],
             meta: compensation,
@@ -218,19 +210,19 @@ export const orderSagaMachine = sagaSetup.createMachine({
         StockReleaseRefused: [
           {
             guard: 'stockMayBeReserved',
-            actions: [markStock(false), noteAnomaly(() => 'late release refused; stock taken on a cancelled order')],
+            actions: [markStock(false), noteAnomaly('late release refused; stock taken on a cancelled order')],
             meta: anomaly,
           },
           { description: DUPLICATE, meta: ignored },
         ],
-        StockConfirmed: { actions: noteAnomaly(() => 'stock confirmed on a cancelled order'), meta: anomaly },
+        StockConfirmed: { actions: noteAnomaly('stock confirmed on a cancelled order'), meta: anomaly },
         // Money taken after the saga gave up must come back; the order stays CANCELLED.
         PaymentCompleted: [
           { guard: 'isKnownPayment', description: DUPLICATE, meta: ignored },
           {
             actions: [
               rememberPayment(),
-              noteAnomaly(() => 'payment completed after cancellation; refunded'),
+              noteAnomaly('payment completed after cancellation; refunded'),
               sendCommand(({ context }) => refundPayment(context, 'payment completed after the order was cancelled')),
             ],
             meta: compensation,
@@ -247,7 +239,3 @@ export const orderSagaMachine = sagaSetup.createMachine({
     },
   },
 });
-
-function reasonOf(event: { type: string }): string {
-  return 'reason' in event && typeof event.reason === 'string' ? event.reason : event.type;
-}

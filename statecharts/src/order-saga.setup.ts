@@ -72,23 +72,29 @@ export const sagaSetup = setup({
 
 type ParamArgs = { context: OrderSagaContext; event: OrderSagaEvent };
 
-export const timeout = { kind: 'timeout' } as const satisfies SagaTransitionMeta;
+const timeout = { kind: 'timeout' } as const satisfies SagaTransitionMeta;
 export const compensation = { kind: 'compensation' } as const satisfies SagaTransitionMeta;
 export const anomaly = { kind: 'anomaly' } as const satisfies SagaTransitionMeta;
 export const ignored = { kind: 'ignored' } as const satisfies SagaTransitionMeta;
 
 export const sendCommand = (build: (args: ParamArgs) => SagaCommand) => ({ type: 'sendCommand', params: build }) as const;
-export const sendStepCommand = (step: SagaStep) => sendCommand(({ context }) => commandForStep(step, context));
-export const recordFailure = (message: (args: ParamArgs) => string) =>
+const sendStepCommand = (step: SagaStep) => sendCommand(({ context }) => commandForStep(step, context));
+const recordFailure = (message: (args: ParamArgs) => string) =>
   ({ type: 'recordFailure', params: (args: ParamArgs) => ({ message: message(args) }) }) as const;
-export const noteAnomaly = (message: (args: ParamArgs) => string) =>
-  ({ type: 'noteAnomaly', params: (args: ParamArgs) => ({ message: message(args) }) }) as const;
+export const noteAnomaly = (message: string) => ({ type: 'noteAnomaly', params: { message } }) as const;
+type WithReason = { event: { reason: string } };
+/** Failure text from the event's reason; only type-checks on events that carry one. */
+export const recordReason = (prefix: string) =>
+  ({ type: 'recordFailure', params: ({ event }: WithReason) => ({ message: `${prefix}: ${event.reason}` }) }) as const;
+export const noteReason = (prefix: string) =>
+  ({ type: 'noteAnomaly', params: ({ event }: WithReason) => ({ message: `${prefix}: ${event.reason}` }) }) as const;
 export const markStock = (mayBeReserved: boolean) => ({ type: 'markStock', params: { mayBeReserved } }) as const;
 export const markPayment = (mayBeTaken: boolean) => ({ type: 'markPayment', params: { mayBeTaken } }) as const;
+/** Only usable on PaymentCompleted transitions: the parameter type only accepts that event. */
 export const rememberPayment = () =>
   ({
     type: 'rememberPayment',
-    params: ({ event }: ParamArgs) => ({ paymentId: event.type === 'PaymentCompleted' ? event.paymentId : '' }),
+    params: ({ event }: { event: { paymentId: string } }) => ({ paymentId: event.paymentId }),
   }) as const;
 
 const armTimer = (step: SagaStep) =>
