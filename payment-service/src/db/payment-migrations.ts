@@ -1,0 +1,49 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+
+class CreatePaymentTables extends Migration {
+  override up(): void {
+    this.addSql(`
+      create table if not exists customer_credit (
+        customer_id varchar(36) not null primary key,
+        opening_balance bigint not null,
+        balance bigint not null,
+        version int not null default 1,
+        created_at datetime(3) not null,
+        updated_at datetime(3) not null,
+        constraint customer_credit_balance_non_negative check (balance >= 0)
+      ) default character set utf8mb4 engine = InnoDB`);
+    this.addSql(`
+      create table if not exists payment (
+        id varchar(36) not null primary key,
+        order_id varchar(36) not null,
+        customer_id varchar(36) not null,
+        amount bigint not null,
+        status varchar(20) not null,
+        failure_code varchar(40) null,
+        failure_reason varchar(500) null,
+        created_at datetime(3) not null,
+        updated_at datetime(3) not null,
+        unique key payment_order_id_unique (order_id),
+        key payment_customer_idx (customer_id, created_at)
+      ) default character set utf8mb4 engine = InnoDB`);
+    this.addSql(`
+      create table if not exists credit_history (
+        id bigint unsigned not null auto_increment primary key,
+        customer_id varchar(36) not null,
+        order_id varchar(36) null,
+        kind varchar(10) not null,
+        amount bigint not null,
+        balance_after bigint not null,
+        idempotency_key varchar(100) null,
+        created_at datetime(3) not null,
+        key credit_history_customer_idx (customer_id, id),
+        key credit_history_order_idx (order_id),
+        unique key credit_history_idempotency_unique (customer_id, idempotency_key)
+      ) default character set utf8mb4 engine = InnoDB`);
+  }
+}
+
+export const paymentMigrations: MigrationObject[] = [
+  { name: 'payment-0001-credits-payments-ledger', class: CreatePaymentTables },
+];
