@@ -1,0 +1,73 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { conflict, notFound, unprocessable } from '#shared/http/problem.ts';
+import { retryTransient } from '../http/transient.ts';
+import type { CreditHistoryRow } from './credit-history.entity.ts';
+import type { CreditQueries, CreditView } from './credit-queries.ts';
+import type * as routes from './credits.routes.ts';
+import type { createTopUpCredit } from './top-up-credit.ts';
+
+export interface CreditHandlerDeps {
+  queries: CreditQueries;
+  topUpCredit: ReturnType<typeof createTopUpCredit>;
+}
+
+const creditView = ({ consistent, updatedAt, ...credit }: CreditView) => ({
+  ...credit,
+  ledgerConsistent: consistent,
+  updatedAt: updatedAt.toISOString(),
+});
+
+const ledgerEntryView = (entry: CreditHistoryRow) => ({
+  id: entry.id,
+  customerId: entry.customerId,
+  orderId: entry.orderId ?? null,
+  kind: entry.kind,
+  amount: entry.amount,
+  balanceAfter: entry.balanceAfter,
+  createdAt: entry.createdAt.toISOString(),
+});
+
+export function createCreditHandlers(deps: CreditHandlerDeps) {
+  const ledgerAudit: RouteHandler<typeof routes.ledgerAudit> = async (c) => {
+    const audit = await deps.queries.checkAllLedgers();
+    return c.json({ ...audit, inconsistent: audit.inconsistent.map(creditView) }, 200);
+  };
+
+  const getCredit: RouteHandler<typeof routes.getCredit> = async (c) => {
+    const credit = await deps.queries.creditOf(c.req.valid('param').customerId);
+    if (!credit) throw notFound('credit account');
+    return c.json(creditView(credit), 200);
+  };
+
+  const getCreditHistory: RouteHandler<typeof routes.getCreditHistory> = async (c) => {
+    const { page, size } = c.req.valid('query');
+    const history = await deps.queries.historyOf(c.req.valid('param').customerId, page, size);
+    if (!history) throw notFound('credit account');
+    return c.json({ ...history, items: history.items.map(ledgerEntryView) }, 200);
+  };
+
+  const topUpCredit: RouteHandler<typeof routes.topUpCredit> = async (c) => {
+    const outcome = await retryTransient(() =>
+      deps.topUpCredit({
+        customerId: c.req.valid('param').customerId,
+        amount: c.req.valid('json').amount,
+        idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
+      }),
+    );
+    switch (outcome.kind) {
+      case 'unknownCustomer':
+        throw notFound('credit account');
+      case 'idempotencyKeyReused':
+        throw conflict(`this Idempotency-Key was used for a top-up of ${outcome.firstAmount} KRW`);
+      case 'balanceLimitExceeded':
+        throw unprocessable(`the balance may not exceed ${outcome.limit} KRW (now ${outcome.balance} KRW)`, [
+          { field: 'amount', message: 'too large for this account' },
+        ]);
+      case 'toppedUp':
+        if (outcome.replayed) c.header('idempotent-replayed', 'true');
+        return c.json({ entry: ledgerEntryView(outcome.entry), balance: outcome.entry.balanceAfter, replayed: outcome.replayed }, 201);
+    }
+  };
+
+  return { ledgerAudit, getCredit, getCreditHistory, topUpCredit };
+}

@@ -1,0 +1,30 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { paymentFailureCodeSchema } from '#shared/contracts/payment.ts';
+import { problemResponses } from '#shared/http/problem.ts';
+import { orderIdParams, timestamp } from '../http/params.ts';
+
+export const paymentSchema = z
+  .object({
+    paymentId: z.string(),
+    orderId: z.string(),
+    customerId: z.string(),
+    status: z.enum(['COMPLETED', 'FAILED', 'REFUNDED']).openapi('PaymentStatus'),
+    amount: z.number().int().openapi({ description: 'KRW charged (or asked for, when FAILED)', example: 15_000 }),
+    failureCode: paymentFailureCodeSchema.nullable().openapi({ description: 'Why a FAILED payment took no money' }),
+    failureReason: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi('Payment');
+
+export const getPayment = createRoute({
+  method: 'get',
+  path: '/api/v1/payments/{orderId}',
+  tags: ['Payments'],
+  summary: "An order's payment: status, amount, failure reason",
+  request: { params: orderIdParams },
+  responses: {
+    200: { description: 'The payment of the order', content: { 'application/json': { schema: paymentSchema } } },
+    ...problemResponses(400, 404),
+  },
+});
