@@ -1,0 +1,4 @@
+import { runServiceMain } from '#shared/runtime/service-host.ts';
+import { paymentService } from './payment-service.ts';
+
+await runServiceMain(paymentService);

@@ -1,0 +1,50 @@
+import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
+import { CreditHistory } from './credits/credit-history.entity.ts';
+import { createCreditQueries } from './credits/credit-queries.ts';
+import { addCreditRoutes } from './credits/credits.index.ts';
+import { CustomerCreditSchema } from './credits/customer-credit.entity.ts';
+import { createOpenCreditAccounts, seedCreditAccounts } from './credits/open-credit-accounts.ts';
+import { createTopUpCredit } from './credits/top-up-credit.ts';
+import { addCustomerRoutes } from './customers/customers.index.ts';
+import { paymentMigrations } from './db/payment-migrations.ts';
+import { createChargePayment } from './payments/charge-payment.ts';
+import { createPaymentQueries } from './payments/payment-queries.ts';
+import { paymentRequestRoute } from './payments/payment-request.handler.ts';
+import { PaymentSchema } from './payments/payment.entity.ts';
+import { addPaymentRoutes } from './payments/payments.index.ts';
+import { createRefundPayment } from './payments/refund-payment.ts';
+
+/** The payment service: customer credit, one payment per order, refunds, and the credit ledger. */
+export const paymentService: ServiceDefinition = {
+  name: 'payment-service',
+  title: 'Payment service',
+  description: 'Charges and refunds customer credit for the order saga; every balance movement is a ledger row.',
+  defaultPort: 8183,
+  defaultDbName: 'payment_db',
+  entities: [CustomerCreditSchema, PaymentSchema, CreditHistory],
+  migrations: paymentMigrations,
+  build(deps) {
+    const { orm, clock, ids, messaging, metrics } = deps;
+    const creditQueries = createCreditQueries({ orm });
+    const paymentQueries = createPaymentQueries({ orm });
+    const openCreditAccounts = createOpenCreditAccounts({ orm, clock });
+
+    return {
+      api(app) {
+        addCreditRoutes(app, { queries: creditQueries, topUpCredit: createTopUpCredit({ orm, clock }) });
+        addPaymentRoutes(app, { queries: paymentQueries });
+        addCustomerRoutes(app, { queries: creditQueries });
+      },
+      consumers: [
+        paymentRequestRoute({
+          chargePayment: createChargePayment({ clock, ids }),
+          refundPayment: createRefundPayment({ clock, ids }),
+          outbox: messaging.outbox,
+          relay: messaging.relay,
+          metrics,
+        }),
+      ],
+      onStart: () => openCreditAccounts(seedCreditAccounts),
+    };
+  },
+};
