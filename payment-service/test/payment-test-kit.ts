@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { startService, type RunningService } from '#shared/runtime/service-host.ts';
+import { systemClock } from '#shared/runtime/clock.ts';
+import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
+import { paymentService } from '../src/payment-service.ts';
+
+/** The service in-process, as main.ts starts it, on its own consumer group that sees only new records. */
+export function startPaymentService(dbName: string): Promise<RunningService> {
+  return startService(paymentService, {
+    port: 0,
+    dbName,
+    env: { KAFKA_GROUP_ID: `payment-test-${randomUUID()}`, KAFKA_NEW_GROUP_FROM: 'latest', LOG_LEVEL: 'warn' },
+  });
+}
+
+/** A customer of the test's own, opened through the same code path as the seed. */
+export async function newCustomer(service: RunningService, openingBalance: number): Promise<string> {
+  const customerId = randomUUID();
+  await createOpenCreditAccounts({ orm: service.deps.orm, clock: systemClock })([{ customerId, openingBalance }]);
+  return customerId;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  contentType: string | null;
+  body: T;
+}
+
+export async function call<T = any>(service: RunningService, path: string, init?: RequestInit): Promise<ApiResponse<T>> {
+  const response = await fetch(service.url + path, init);
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? JSON.parse(text) : null };
+}
+
+export const postJson = (service: RunningService, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(service, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+export async function sql<T = any>(service: RunningService, query: string, params: unknown[] = []): Promise<T[]> {
+  return service.deps.orm.em.fork().execute<T[]>(query, params);
+}
+
+/** Ledger rows of a customer, oldest first, as plain numbers. */
+export async function ledgerOf(service: RunningService, customerId: string) {
+  const rows = await sql(service, 'select kind, order_id, amount, balance_after from credit_history where customer_id = ? order by id', [
+    customerId,
+  ]);
+  return rows.map((row) => ({
+    kind: row.kind as string,
+    orderId: row.order_id as string | null,
+    amount: Number(row.amount),
+    balanceAfter: Number(row.balance_after),
+  }));
+}
