@@ -1,7 +1,7 @@
 import type { ReservationItem } from '#shared/contracts/product-reservation.ts';
 import type { Em } from '#shared/db/orm.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
-import { lockProducts } from '../catalog/lock-products.ts';
+import { flushEachMove, lockProducts } from '../catalog/lock-products.ts';
 import { decideReservation, mergeItems } from './decide-reservation.ts';
 import { OrderStock } from './order-stock.entity.ts';
 import { ProductReservation } from './product-reservation.entity.ts';
@@ -29,8 +29,18 @@ export function reserveStock(deps: { clock: Clock }): ReserveStock {
     const products = await lockProducts(em, lines.map((line) => line.productId));
     const decision = decideReservation(lines, products);
     const now = deps.clock.now();
+    em.create(OrderStock, {
+      orderId,
+      status: decision.ok ? 'RESERVED' : 'REJECTED',
+      rejectionCode: decision.ok ? null : decision.code,
+      rejectionReason: decision.ok ? null : decision.reason,
+      releaseReason: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await flushNewOrderStock(em, orderId);
     if (decision.ok) {
-      for (const line of lines) {
+      await flushEachMove(em, lines, (line) => {
         const product = products.get(line.productId)!;
         product.reserve(line.quantity, now);
         em.create(ProductReservation, {
@@ -42,18 +52,8 @@ export function reserveStock(deps: { clock: Clock }): ReserveStock {
           createdAt: now,
           updatedAt: now,
         });
-      }
+      });
     }
-    em.create(OrderStock, {
-      orderId,
-      status: decision.ok ? 'RESERVED' : 'REJECTED',
-      rejectionCode: decision.ok ? null : decision.code,
-      rejectionReason: decision.ok ? null : decision.reason,
-      releaseReason: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await flushNewOrderStock(em, orderId);
     return decision;
   };
 }

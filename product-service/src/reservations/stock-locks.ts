@@ -1,7 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Em } from '#shared/db/orm.ts';
 import { RetryableError } from '#shared/db/retryable-errors.ts';
-import { lockProducts } from '../catalog/lock-products.ts';
+import { flushEachMove, lockProducts } from '../catalog/lock-products.ts';
 import type { Product } from '../catalog/product.entity.ts';
 import { OrderStock } from './order-stock.entity.ts';
 import { ProductReservation } from './product-reservation.entity.ts';
@@ -47,9 +47,9 @@ export async function settleLines(
     { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { productId: 'asc' } },
   );
   const products = await lockProducts(em, lines.map((line) => line.productId));
-  for (const line of lines) {
+  await flushEachMove(em, lines, (line) => {
     const product = products.get(line.productId.toLowerCase());
     if (!product) throw new Error(`bug: order ${orderId} holds product ${line.productId}, which does not exist`);
     settle(product, line);
-  }
+  });
 }
