@@ -2,7 +2,9 @@ import type { CatalogDeps } from './catalog-deps.ts';
 import { changeProduct, type ChangeOutcome } from './change-product.ts';
 import type { StockAddition } from './product.entity.ts';
 
-export type AddStock = (command: { productId: string; quantity: number }) => Promise<ChangeOutcome<Extract<StockAddition, { ok: false }>>>;
+export type StockLimitReached = Extract<StockAddition, { ok: false }>;
+
+export type AddStock = (command: { productId: string; quantity: number }) => Promise<ChangeOutcome<StockLimitReached>>;
 
 /** Puts more units on hand (a delivery); refused if the product would hold more than the limit. */
 export function addStock(deps: CatalogDeps): AddStock {
