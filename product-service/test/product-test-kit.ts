@@ -70,21 +70,22 @@ export async function productState(http: HttpClient, productId: string): Promise
 }
 
 /**
- * Watches the product-catalog topic from now on. (The saga probe only records envelopes that carry an
- * order id, and catalog events carry none.)
+ * Watches the product-catalog topic from now on, keeping each record's key with its envelope. (The
+ * saga probe only records envelopes that carry an order id, and catalog events carry none.)
  */
 export async function watchCatalog(kafka: KafkaClient) {
-  const seen: Envelope[] = [];
+  const seen: { key: string | null; envelope: Envelope }[] = [];
   const consumer: KafkaConsumer = await kafka.consumer({
     groupId: `product-catalog-probe-${randomUUID()}`,
     topics: [topics.productCatalog],
     fromBeginning: false,
   });
   await consumer.run(async (record) => {
-    if (record.value) seen.push(JSON.parse(record.value.toString()) as Envelope);
+    if (record.value) seen.push({ key: record.key, envelope: JSON.parse(record.value.toString()) as Envelope });
   });
   return {
-    forProduct: (productId: string) => seen.filter((envelope) => (envelope.payload as { productId?: string }).productId === productId),
+    forProduct: (productId: string) =>
+      seen.filter(({ envelope }) => (envelope.payload as { productId?: string }).productId === productId),
     stop: () => consumer.stop(),
   };
 }

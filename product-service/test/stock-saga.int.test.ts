@@ -27,8 +27,15 @@ async function replyNumber(n: number, command: Envelope): Promise<Envelope> {
   return reply;
 }
 
-async function reservationsOf(productId: string) {
-  return (await http.get(`/api/v1/products/${productId}/reservations`)).body.items as { orderId: string; quantity: number; unitPrice: number; status: string }[];
+interface ReservationView {
+  orderId: string;
+  quantity: number;
+  unitPrice: number;
+  status: string;
+}
+
+async function reservationsOf(productId: string): Promise<ReservationView[]> {
+  return (await http.get(`/api/v1/products/${productId}/reservations`)).body.items;
 }
 
 describe('product service as a saga participant (real MariaDB and Kafka)', () => {
@@ -55,7 +62,9 @@ describe('product service as a saga participant (real MariaDB and Kafka)', () =>
     expect((await replyNumber(2, again)).type).toBe('StockReserved');
     expect(probe.seen(orderId)).toHaveLength(2);
     expect(await productState(http, product.id)).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
-    expect(await reservationsOf(product.id)).toEqual([expect.objectContaining({ orderId, quantity: 3, unitPrice: 1_000, status: 'RESERVED' })]);
+    expect(await reservationsOf(product.id)).toEqual([
+      expect.objectContaining({ orderId, quantity: 3, unitPrice: 1_000, status: 'RESERVED' }),
+    ]);
   });
 
   it('confirms once: stock leaves the shelf, duplicates answer StockConfirmed, a later release is refused', async () => {
