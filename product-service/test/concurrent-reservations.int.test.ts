@@ -5,10 +5,18 @@ import type { RunningService } from '#shared/runtime/service-host.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { reserveStock } from '../src/reservations/reserve-stock.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { testKafka } from '../../tests/support/test-infra.ts';
-import { createTestProduct, httpClient, productState, startProductService, type HttpClient } from './product-test-kit.ts';
+import {
+  createTestProduct,
+  httpClient,
+  isolatedKafka,
+  productState,
+  startProductService,
+  type HttpClient,
+  type IsolatedKafka,
+} from './product-test-kit.ts';
 
 const customerId = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+let kafka: IsolatedKafka;
 let service: RunningService;
 let http: HttpClient;
 let probe: SagaProbe;
@@ -28,14 +36,16 @@ async function stockInvariantViolations(): Promise<number> {
 
 describe('many orders on one product at once', () => {
   beforeAll(async () => {
-    service = await startProductService('product_concurrency_test');
+    kafka = await isolatedKafka('product-concurrency');
+    service = await startProductService('product_concurrency_test', kafka);
     http = httpClient(service);
-    probe = await openSagaProbe(testKafka('product-concurrency-test'), [topics.productReservationResponse]);
+    probe = await openSagaProbe(kafka.kafka, [topics.productReservationResponse]);
   });
 
   afterAll(async () => {
     await probe?.close();
     await service?.stop();
+    await kafka?.close();
   });
 
   it('200 orders of 1 unit against a stock of 50: exactly 50 reserved, 150 rejected, never oversold', async () => {

@@ -1,18 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '#shared/contracts/envelope.ts';
-import { topics } from '#shared/contracts/topics.ts';
+import { topicLayout, topics } from '#shared/contracts/topics.ts';
 import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
+import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
-import { freshDatabase } from '../../tests/support/test-infra.ts';
+import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { productService } from '../src/product-service.ts';
 
-/** Starts the product service in-process on its own database and its own new consumer group. */
-export async function startProductService(dbName: string, options: { freshDb?: boolean } = {}): Promise<RunningService> {
+/**
+ * Kafka topics (and BullMQ keys) of a test file's own: nothing it publishes reaches the shared
+ * topics (the compacted catalog in particular keeps test data for ever) and nothing from other runs
+ * reaches it. `close` deletes the topics.
+ */
+export interface IsolatedKafka {
+  prefix: string;
+  kafka: KafkaClient;
+  close(): Promise<void>;
+}
+
+export async function isolatedKafka(name: string): Promise<IsolatedKafka> {
+  const prefix = `it-${name}-${Date.now().toString(36)}-`;
+  const kafka = createKafkajsClient({ clientId: name, brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+  const admin = await kafka.admin();
+  await admin.createTopics(topicLayout);
+  return {
+    prefix,
+    kafka,
+    async close() {
+      await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
+      await admin.disconnect();
+    },
+  };
+}
+
+/** Starts the product service in-process on its own database, topics and new consumer group. */
+export async function startProductService(
+  dbName: string,
+  isolated: IsolatedKafka,
+  options: { freshDb?: boolean } = {},
+): Promise<RunningService> {
   if (options.freshDb ?? true) await freshDatabase(dbName);
   return startService(productService, {
     port: 0,
     dbName,
-    env: { KAFKA_GROUP_ID: `product-test-${randomUUID()}`, KAFKA_NEW_GROUP_FROM: 'latest', LOG_LEVEL: 'warn' },
+    env: {
+      KAFKA_GROUP_ID: `product-test-${randomUUID()}`,
+      KAFKA_NEW_GROUP_FROM: 'latest',
+      KAFKA_TOPIC_PREFIX: isolated.prefix,
+      QUEUE_PREFIX: isolated.prefix.replace(/-$/, ''),
+      LOG_LEVEL: 'warn',
+    },
   });
 }
 

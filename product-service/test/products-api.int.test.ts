@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productCatalogSchema } from '#shared/contracts/product-catalog.ts';
 import type { RunningService } from '#shared/runtime/service-host.ts';
-import { eventually, testKafka } from '../../tests/support/test-infra.ts';
+import { eventually } from '../../tests/support/test-infra.ts';
 import {
   createTestProduct,
   httpClient,
+  isolatedKafka,
   productState,
   startProductService,
   watchCatalog,
   type HttpClient,
   type HttpResult,
+  type IsolatedKafka,
 } from './product-test-kit.ts';
 
+let kafka: IsolatedKafka;
 let service: RunningService;
 let http: HttpClient;
 let catalog: Awaited<ReturnType<typeof watchCatalog>>;
@@ -26,14 +29,16 @@ function expectProblem(result: HttpResult, status: number, field?: string): void
 
 describe('products HTTP API', () => {
   beforeAll(async () => {
-    service = await startProductService('product_api_test');
+    kafka = await isolatedKafka('product-api');
+    service = await startProductService('product_api_test', kafka);
     http = httpClient(service);
-    catalog = await watchCatalog(testKafka('product-api-test'));
+    catalog = await watchCatalog(kafka.kafka);
   });
 
   afterAll(async () => {
     await catalog?.stop();
     await service?.stop();
+    await kafka?.close();
   });
 
   it('lists the seeded catalog in pages and shows one product with its stock', async () => {

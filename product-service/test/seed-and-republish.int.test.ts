@@ -2,10 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '#shared/runtime/service-host.ts';
 import { eventually } from '../../tests/support/test-infra.ts';
 import { seedProducts } from '../src/catalog/seed-catalog.ts';
-import { httpClient, startProductService } from './product-test-kit.ts';
+import { httpClient, isolatedKafka, startProductService, type IsolatedKafka } from './product-test-kit.ts';
 
 const dbName = 'product_seed_test';
 const running: RunningService[] = [];
+let kafka: IsolatedKafka;
 const coffee = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const pizza = '3c4d5e6f-7081-92a3-b4c5-def678901234';
 
@@ -20,10 +21,12 @@ async function catalogRows(service: RunningService) {
 describe('seeding and catalog publication on start', () => {
   afterAll(async () => {
     for (const service of running) await service.stop();
+    await kafka?.close();
   });
 
   it('seeds the five products once, keeps their stock and prices on the next start, and republishes the catalog every start', async () => {
-    const first = await startProductService(dbName);
+    kafka = await isolatedKafka('product-seed');
+    const first = await startProductService(dbName, kafka);
     running.push(first);
     const http = httpClient(first);
     const seeded = (await http.get('/api/v1/products?size=100')).body;
@@ -39,7 +42,7 @@ describe('seeding and catalog publication on start', () => {
     expect((await http.put(`/api/v1/products/${pizza}/price`, { price: 26_000 })).status).toBe(200);
     await first.stop();
 
-    const second = await startProductService(dbName, { freshDb: false });
+    const second = await startProductService(dbName, kafka, { freshDb: false });
     running.push(second);
     const after = (await httpClient(second).get('/api/v1/products?size=100')).body;
     expect(after.total).toBe(5);

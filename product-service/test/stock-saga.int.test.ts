@@ -5,10 +5,18 @@ import { productReservationResponseSchema } from '#shared/contracts/product-rese
 import { topics } from '#shared/contracts/topics.ts';
 import type { RunningService } from '#shared/runtime/service-host.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { testKafka } from '../../tests/support/test-infra.ts';
-import { createTestProduct, httpClient, productState, startProductService, type HttpClient } from './product-test-kit.ts';
+import {
+  createTestProduct,
+  httpClient,
+  isolatedKafka,
+  productState,
+  startProductService,
+  type HttpClient,
+  type IsolatedKafka,
+} from './product-test-kit.ts';
 
 const customerId = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+let kafka: IsolatedKafka;
 let service: RunningService;
 let http: HttpClient;
 let probe: SagaProbe;
@@ -40,14 +48,16 @@ async function reservationsOf(productId: string): Promise<ReservationView[]> {
 
 describe('product service as a saga participant (real MariaDB and Kafka)', () => {
   beforeAll(async () => {
-    service = await startProductService('product_saga_test');
+    kafka = await isolatedKafka('product-saga');
+    service = await startProductService('product_saga_test', kafka);
     http = httpClient(service);
-    probe = await openSagaProbe(testKafka('product-saga-test'), [topics.productReservationResponse]);
+    probe = await openSagaProbe(kafka.kafka, [topics.productReservationResponse]);
   });
 
   afterAll(async () => {
     await probe?.close();
     await service?.stop();
+    await kafka?.close();
   });
 
   it('reserves once: a redelivered command is skipped, a repeated command is answered again without reserving twice', async () => {
