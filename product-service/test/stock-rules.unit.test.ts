@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Product } from '../src/catalog/product.entity.ts';
+import { nextRevision, Product } from '../src/catalog/product.entity.ts';
 import { decideReservation, mergeItems, type StockView } from '../src/reservations/decide-reservation.ts';
 import { OrderStock, type OrderStockStatus } from '../src/reservations/order-stock.entity.ts';
 
@@ -115,14 +115,25 @@ describe('a product', () => {
     expect(() => p.deductReserved(1, now)).toThrow(/bug/);
   });
 
-  it('bumps the revision on catalog changes only', () => {
+  it('raises the revision on catalog changes only', () => {
     const p = product();
     expect(p.changePrice(100, now)).toBe(false);
+    expect(p.revision).toBe(1);
     expect(p.changePrice(120, now)).toBe(true);
+    const afterPrice = p.revision;
     expect(p.addStock(5, now)).toEqual({ ok: true });
     p.reserve(1, now);
-    expect({ revision: p.revision, onHand: p.onHand }).toEqual({ revision: 3, onHand: 15 });
+    expect({ revision: p.revision, onHand: p.onHand }).toEqual({ revision: afterPrice + 1, onHand: 15 });
     expect(p.addStock(1_000_000_000, now)).toMatchObject({ ok: false, code: 'ON_HAND_LIMIT' });
-    expect(p.catalogEntry()).toEqual({ productId: a, name: 'p', price: 120, active: true, revision: 3 });
+    expect(p.catalogEntry()).toEqual({ productId: a, name: 'p', price: 120, active: true, revision: afterPrice + 1 });
+  });
+
+  it('numbers revisions at least by the seconds since 2025, so a new database outranks an old one', () => {
+    const secondsIn2025 = 365 * 24 * 60 * 60;
+    expect(nextRevision(0, now)).toBe(secondsIn2025); // now = 2026-01-01
+    expect(nextRevision(2, now)).toBe(secondsIn2025); // an old database's counter loses
+    expect(nextRevision(secondsIn2025, now)).toBe(secondsIn2025 + 1); // two changes in one second
+    expect(nextRevision(secondsIn2025 + 10, new Date('2025-06-01T00:00:00Z'))).toBe(secondsIn2025 + 11); // clock went back
+    expect(nextRevision(0, new Date('2093-01-01T00:00:00Z'))).toBeLessThan(2 ** 31);
   });
 });

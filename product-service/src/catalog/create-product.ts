@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Ids } from '#shared/runtime/ids.ts';
 import type { CatalogDeps } from './catalog-deps.ts';
 import { publishCatalogEntry } from './catalog-events.ts';
-import { Product } from './product.entity.ts';
+import { nextRevision, Product } from './product.entity.ts';
 
 export interface NewProduct {
   /** Chosen by the caller (seed data, idempotent clients) or generated. */
@@ -34,7 +34,7 @@ export function createProduct(deps: CatalogDeps & { ids: Ids }): CreateProduct {
           onHand: input.quantity,
           reserved: 0,
           active: true,
-          revision: 1,
+          revision: nextRevision(0, now),
           createdAt: now,
           updatedAt: now,
         });

@@ -4,6 +4,18 @@ import type { ProductCatalogMessage } from '#shared/contracts/product-catalog.ts
 /** No product holds more than this on hand: far above any real shelf, far below the int column. */
 export const maxOnHand = 1_000_000_000;
 
+const revisionEpochMs = Date.UTC(2025, 0, 1);
+
+/**
+ * The revision after `current`: one more, and at least the seconds since 2025-01-01. Consumers of the
+ * compacted catalog topic keep the highest revision they saw, and the topic outlives databases (a
+ * product database recreated in development, a restored backup); a plain counter starting again at 1
+ * would lose to the old database's revisions for ever. Seconds fit the int columns until 2093.
+ */
+export function nextRevision(current: number, now: Date): number {
+  return Math.max(current + 1, Math.floor((now.getTime() - revisionEpochMs) / 1000));
+}
+
 export const ProductSchema = defineEntity({
   name: 'Product',
   tableName: 'product',
@@ -16,7 +28,7 @@ export const ProductSchema = defineEntity({
     /** Units promised to orders that are reserved but not yet confirmed (still on hand). */
     reserved: p.integer(),
     active: p.boolean(),
-    /** Bumped on every catalog change and published with it; the order service keeps the highest. */
+    /** Rises with every catalog change and is published with it (see nextRevision); consumers keep the highest. */
     revision: p.integer(),
     version: p.integer().version(),
     createdAt: p.datetime(3),
@@ -87,7 +99,7 @@ export class Product extends ProductSchema.class {
   }
 
   private catalogChanged(now: Date): void {
-    this.revision += 1;
+    this.revision = nextRevision(this.revision, now);
     this.updatedAt = now;
   }
 
