@@ -28,7 +28,15 @@ export const orderService: ServiceDefinition = {
     const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock });
     let timerJobs: SagaTimerJobs;
     const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
-    timerJobs = createSagaTimerJobs({ redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, orm, logger, fire: (firing) => saga.fireTimer(firing) });
+    timerJobs = createSagaTimerJobs({
+      redisUrl: env.REDIS_URL,
+      queuePrefix: env.QUEUE_PREFIX,
+      orm,
+      logger,
+      fire: async (firing) => {
+        await saga.fireTimer(firing);
+      },
+    });
     const placeOrder = createPlaceOrder({
       orm,
       ids: deps.ids,

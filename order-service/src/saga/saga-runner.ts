@@ -75,11 +75,12 @@ export function createSagaRunner(deps: {
     afterCommit,
     replyRoutes: (): Route[] => [replyRoute(topics.productReservationResponse), replyRoute(topics.paymentResponse)],
 
-    async fireTimer(firing: TimerFiring): Promise<void> {
-      const outcome = await inTransaction((em) => deps.steps.fireTimer(em, firing.orderId, firing.timer, firing.attempt));
-      if (outcome.kind !== 'applied') return;
+    async fireTimer(firing: TimerFiring, origin: EventOrigin = { source: 'timer' }): Promise<StepOutcome | { kind: 'stale' }> {
+      const outcome = await inTransaction((em) => deps.steps.fireTimer(em, firing.orderId, firing.timer, firing.attempt, origin));
+      if (outcome.kind !== 'applied') return outcome;
       timeoutsFired.inc({ timer: firing.timer });
-      await afterCommit(outcome.result, `timeout:${firing.timer}`, 'timer');
+      await afterCommit(outcome.result, `timeout:${firing.timer}`, origin.source);
+      return outcome;
     },
 
     /** An operator's event (e.g. CancellationRequested); refused when the machine cannot take it now. */

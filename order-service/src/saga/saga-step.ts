@@ -98,8 +98,15 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
   /**
    * A timer job (or the sweep) says a deadline passed. It counts only if the timer row still holds
    * that attempt and is due; otherwise the saga moved on (or re-armed it) and this firing is stale.
+   * An operator who fires a timer early moves its deadline to now and passes its own origin.
    */
-  async function fireTimer(em: Em, orderId: string, timer: SagaTimer, attempt: number): Promise<StepOutcome | { kind: 'stale' }> {
+  async function fireTimer(
+    em: Em,
+    orderId: string,
+    timer: SagaTimer,
+    attempt: number,
+    origin: EventOrigin = { source: 'timer' },
+  ): Promise<StepOutcome | { kind: 'stale' }> {
     const order = await em.findOne(CustomerOrder, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) return { kind: 'unknown-order' };
     const timers = await pendingTimers(em, orderId);
@@ -112,7 +119,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
     const before = restoreOrderSaga(order.snapshot);
     const event = { type: TIMEOUT_EVENT_OF[timer], attempt } as OrderSagaEvent;
     const outcome = advanceOrderSaga(before, event);
-    return { kind: 'applied', result: await record(em, order, before, event, outcome, { source: 'timer' }, timers) };
+    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin, timers) };
   }
 
   async function record(
