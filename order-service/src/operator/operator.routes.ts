@@ -1,0 +1,200 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { problemResponses } from '#shared/http/problem.ts';
+import { ORDER_STATUSES, SAGA_STEPS } from '#statecharts/saga-types.ts';
+import { durationPattern } from './duration.ts';
+
+const orderId = z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' });
+const statusSchema = z.enum(ORDER_STATUSES);
+
+const effectSchema = z
+  .object({ kind: z.enum(['command', 'setTimer', 'clearTimer']) })
+  .catchall(z.unknown())
+  .openapi('SagaEffect', { description: 'A command sent (outbox), a timer set, or a timer cleared' });
+
+export const historyEntrySchema = z
+  .object({
+    sequence: z.number().int(),
+    eventType: z.string().openapi({ example: 'PaymentFailed' }),
+    event: z.record(z.string(), z.unknown()),
+    source: z.enum(['http', 'kafka', 'timer', 'operator']),
+    messageId: z.string().nullable(),
+    stateBefore: z.string().nullable(),
+    stateAfter: z.string().openapi({ example: 'CANCELLING.releasingStock' }),
+    effects: z.array(effectSchema),
+    changed: z.boolean().openapi({ description: 'false: a recorded no-op (duplicate, late or stale event)' }),
+    machineVersion: z.string(),
+    occurredAt: z.string(),
+  })
+  .openapi('SagaHistoryEntry');
+
+export const pendingTimerSchema = z
+  .object({
+    timer: z.enum(SAGA_STEPS),
+    attempt: z.number().int(),
+    deadlineAt: z.string(),
+    timeoutEvent: z.string(),
+    overdueMs: z.number().openapi({ description: 'Positive once the deadline has passed' }),
+  })
+  .openapi('PendingSagaTimer');
+
+export const sagaViewSchema = z
+  .object({
+    orderId: z.string(),
+    status: statusSchema,
+    state: z.string().openapi({ example: 'CANCELLING.releasingStock' }),
+    terminal: z.boolean(),
+    machineVersion: z.string().openapi({ description: 'Version of the machine that last wrote this order' }),
+    currentMachineVersion: z.string(),
+    customerId: z.string(),
+    price: z.number().int(),
+    items: z.array(z.object({ productId: z.string(), quantity: z.number().int(), price: z.number().int() })),
+    failureMessages: z.array(z.string()),
+    anomalies: z.array(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    terminalAt: z.string().nullable(),
+    snapshot: z.record(z.string(), z.unknown()).openapi({ description: 'The persisted XState snapshot (value + context)' }),
+    history: z.array(historyEntrySchema),
+    pendingTimers: z.array(pendingTimerSchema),
+  })
+  .openapi('SagaView');
+
+const operatorActionSchema = z
+  .object({
+    requestId: z.string().openapi({ description: 'Recorded as the message id of the saga event and the cause of its commands' }),
+    changed: z.boolean(),
+    effects: z.array(effectSchema),
+    saga: sagaViewSchema,
+  })
+  .openapi('SagaOperatorAction');
+
+const summaryFields = {
+  orderId: z.string(),
+  status: statusSchema,
+  state: z.string(),
+  customerId: z.string(),
+  price: z.number().int(),
+  eventCount: z.number().int(),
+  failureMessages: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+export const orderSagaSummarySchema = z.object(summaryFields).openapi('OrderSagaSummary');
+export const stuckOrderSchema = z
+  .object({
+    ...summaryFields,
+    oldestDeadlineAt: z.string().nullable(),
+    pendingTimers: z.number().int(),
+    stuckForMs: z.number(),
+  })
+  .openapi('StuckOrder');
+
+const olderThan = z
+  .string()
+  .regex(durationPattern, 'a duration like 250ms, 30s, 5m, 2h or 1d')
+  .openapi({ example: '30s' });
+
+export const getSaga = createRoute({
+  method: 'get',
+  path: '/api/v1/orders/{orderId}/saga',
+  tags: ['Sagas'],
+  summary: "An order's saga: state, snapshot, history and pending timers",
+  request: { params: z.object({ orderId }) },
+  responses: {
+    200: { description: 'The saga', content: { 'application/json': { schema: sagaViewSchema } } },
+    ...problemResponses(400, 404),
+  },
+});
+
+export const fireTimeout = createRoute({
+  method: 'post',
+  path: '/api/v1/orders/{orderId}/saga/timeouts/{timer}',
+  tags: ['Sagas'],
+  summary: 'Fire a pending saga timer now',
+  description:
+    "Moves the timer's deadline to now and fires it through the saga's step handler, as its deadline would; recorded with source 'operator'.",
+  request: { params: z.object({ orderId, timer: z.enum(SAGA_STEPS) }) },
+  responses: {
+    200: { description: 'Fired', content: { 'application/json': { schema: operatorActionSchema } } },
+    ...problemResponses(400, 404, 409),
+  },
+});
+
+export const requestCompensation = createRoute({
+  method: 'post',
+  path: '/api/v1/orders/{orderId}/saga/compensation',
+  tags: ['Sagas'],
+  summary: 'Cancel an order: the saga compensates what it did',
+  description: 'Sends CancellationRequested to the saga. 409 where the machine refuses it (terminal or already compensating).',
+  request: {
+    params: z.object({ orderId }),
+    body: {
+      content: { 'application/json': { schema: z.strictObject({ reason: z.string().trim().min(1).max(500) }).openapi('CompensationRequest') } },
+      required: true,
+    },
+  },
+  responses: {
+    200: { description: 'Compensating', content: { 'application/json': { schema: operatorActionSchema } } },
+    ...problemResponses(400, 404, 409, 415),
+  },
+});
+
+export const listStuck = createRoute({
+  method: 'get',
+  path: '/api/v1/sagas/stuck',
+  tags: ['Sagas'],
+  summary: 'Non-terminal orders past their deadline',
+  description:
+    'Orders not CONFIRMED/CANCELLED whose oldest pending timer deadline (or, with no timer pending, last update) is older than `olderThan`.',
+  request: {
+    query: z.object({
+      olderThan: olderThan.default('30s'),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Stuck orders, longest stuck first',
+      content: {
+        'application/json': {
+          schema: z.object({ olderThan: z.string(), olderThanMs: z.number(), items: z.array(stuckOrderSchema) }).openapi('StuckOrders'),
+        },
+      },
+    },
+    ...problemResponses(400),
+  },
+});
+
+export const sagaOverview = createRoute({
+  method: 'get',
+  path: '/api/v1/sagas/overview',
+  tags: ['Sagas'],
+  summary: 'Orders per saga state, recent and stuck orders, new dead letters (what /sagas shows)',
+  request: {
+    query: z.object({
+      stuckOlderThan: olderThan.default('5s'),
+      recent: z.coerce.number().int().min(1).max(200).default(20),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Overview',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              machineVersion: z.string(),
+              generatedAt: z.string(),
+              counts: z.record(z.string(), z.number().int()).openapi({ description: 'Per state id, e.g. PENDING, CANCELLING.releasingStock' }),
+              recent: z.array(orderSagaSummarySchema),
+              stuck: z.array(stuckOrderSchema),
+              stuckOlderThan: z.string(),
+              newDeadLetters: z.number().int(),
+            })
+            .openapi('SagaOverview'),
+        },
+      },
+    },
+    ...problemResponses(400),
+  },
+});

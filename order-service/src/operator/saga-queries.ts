@@ -1,0 +1,222 @@
+// What operators read about sagas: one order's saga with its history and pending timers, how
+// many orders are in each state, the newest orders, and the stuck ones. Reads only.
+import type { Em } from '#shared/db/orm.ts';
+import { isTerminal, restoreOrderSaga, type PersistedOrderSaga } from '#statecharts/order-saga.ts';
+import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
+import type { SagaEffect } from '#statecharts/saga-effects.ts';
+import { TIMEOUT_EVENT_OF, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
+import type { StateValue } from 'xstate';
+import { CustomerOrder, type CustomerOrderRow } from '../orders/order.entity.ts';
+import { SagaEvent } from '../saga/saga-event.entity.ts';
+import type { SagaEventSource } from '../saga/saga-event.entity.ts';
+import { stateName } from '../saga/saga-step.ts';
+import { SagaTimerRow } from '../saga/saga-timer.entity.ts';
+import { activeStatuses, compoundStatuses, orderSagaChart } from './machine-facts.ts';
+
+export interface HistoryEntry {
+  sequence: number;
+  eventType: string;
+  event: Record<string, unknown>;
+  source: SagaEventSource;
+  messageId: string | null;
+  stateBefore: string | null;
+  stateAfter: string;
+  effects: SagaEffect[];
+  changed: boolean;
+  machineVersion: string;
+  occurredAt: string;
+}
+
+export interface PendingTimer {
+  timer: SagaTimer;
+  attempt: number;
+  deadlineAt: string;
+  /** The event the saga receives when it fires. */
+  timeoutEvent: string;
+  /** Positive once the deadline has passed. */
+  overdueMs: number;
+}
+
+export interface SagaView {
+  orderId: string;
+  status: OrderStatus;
+  state: string;
+  terminal: boolean;
+  /** The machine version that last wrote this order; `currentMachineVersion` is the one running now. */
+  machineVersion: string;
+  currentMachineVersion: string;
+  customerId: string;
+  price: number;
+  items: { productId: string; quantity: number; price: number }[];
+  failureMessages: string[];
+  anomalies: string[];
+  createdAt: string;
+  updatedAt: string;
+  terminalAt: string | null;
+  snapshot: PersistedOrderSaga;
+  history: HistoryEntry[];
+  pendingTimers: PendingTimer[];
+}
+
+export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<SagaView | null> {
+  const order = await em.findOne(CustomerOrder, { id: orderId });
+  if (!order) return null;
+  const [events, timers] = await Promise.all([
+    em.find(SagaEvent, { orderId }, { orderBy: { sequence: 'asc' } }),
+    em.find(SagaTimerRow, { orderId }, { orderBy: { deadlineAt: 'asc' } }),
+  ]);
+  return {
+    orderId: order.id,
+    status: order.status,
+    state: stateName(order.snapshot.value),
+    terminal: isTerminal(restoreOrderSaga(order.snapshot)),
+    machineVersion: order.machineVersion,
+    currentMachineVersion: ORDER_SAGA_VERSION,
+    customerId: order.customerId,
+    price: order.price,
+    items: order.items,
+    failureMessages: order.failureMessages,
+    anomalies: order.snapshot.context.anomalies ?? [],
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    terminalAt: order.terminalAt?.toISOString() ?? null,
+    snapshot: order.snapshot,
+    history: events.map((event) => ({
+      sequence: event.sequence,
+      eventType: event.eventType,
+      event: event.event,
+      source: event.source,
+      messageId: event.messageId ?? null,
+      stateBefore: event.stateBefore ?? null,
+      stateAfter: event.stateAfter,
+      effects: event.effects,
+      changed: event.changed,
+      machineVersion: event.machineVersion,
+      occurredAt: event.occurredAt.toISOString(),
+    })),
+    pendingTimers: timers.map((timer) => ({
+      timer: timer.timer,
+      attempt: timer.attempt,
+      deadlineAt: timer.deadlineAt.toISOString(),
+      timeoutEvent: TIMEOUT_EVENT_OF[timer.timer],
+      overdueMs: now.getTime() - timer.deadlineAt.getTime(),
+    })),
+  };
+}
+
+/** Orders per state: top-level statuses, and the substates of compound ones (e.g. "CANCELLING.releasingStock"). */
+export async function countOrdersByState(em: Em): Promise<Record<string, number>> {
+  const counts: Record<string, number> = Object.fromEntries(orderSagaChart.states.map((state) => [state.id, 0]));
+  const byStatus = await em.execute<{ status: string; n: number | string }[]>(
+    'select status, count(*) as n from customer_order group by status',
+  );
+  for (const row of byStatus) counts[row.status] = Number(row.n);
+  if (compoundStatuses.length > 0) {
+    const bySubstate = await em.execute<{ value: unknown; n: number | string }[]>(
+      `select json_extract(snapshot, '$.value') as value, count(*) as n from customer_order
+        where status in (${compoundStatuses.map(() => '?').join(', ')}) group by value`,
+      compoundStatuses,
+    );
+    for (const row of bySubstate) {
+      const name = stateName(parseJson(row.value) as StateValue);
+      if (name.includes('.')) counts[name] = (counts[name] ?? 0) + Number(row.n);
+    }
+  }
+  return counts;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  status: OrderStatus;
+  state: string;
+  customerId: string;
+  price: number;
+  eventCount: number;
+  failureMessages: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const summaryOf = (order: CustomerOrderRow): OrderSummary => ({
+  orderId: order.id,
+  status: order.status,
+  state: stateName(order.snapshot.value),
+  customerId: order.customerId,
+  price: order.price,
+  eventCount: order.eventCount,
+  failureMessages: order.failureMessages,
+  createdAt: order.createdAt.toISOString(),
+  updatedAt: order.updatedAt.toISOString(),
+});
+
+export async function recentOrders(em: Em, limit: number): Promise<OrderSummary[]> {
+  const orders = await em.find(CustomerOrder, {}, { orderBy: { createdAt: 'desc' }, limit });
+  return orders.map(summaryOf);
+}
+
+export interface StuckOrder extends OrderSummary {
+  /** The oldest pending deadline, or null when the order has no pending timer. */
+  oldestDeadlineAt: string | null;
+  pendingTimers: number;
+  /** How long ago the oldest deadline (or, without timers, the last update) passed. */
+  stuckForMs: number;
+}
+
+/**
+ * Non-terminal orders whose oldest pending timer deadline — or, if no timer is pending, last
+ * update — lies more than `olderThanMs` before `now`. A healthy saga never shows up here for
+ * long: its deadlines fire within about a second (timer job or sweep), and every waiting state
+ * has a timer. So an order here means the timers are not being fired, or the machine is waiting
+ * with nothing to wake it.
+ */
+export async function findStuckOrders(em: Em, options: { now: Date; olderThanMs: number; limit: number }): Promise<StuckOrder[]> {
+  const cutoff = new Date(options.now.getTime() - options.olderThanMs);
+  const rows = await em.execute<{ id: string; oldest_deadline: unknown; timers: number | string }[]>(
+    `select o.id, t.oldest_deadline, coalesce(t.timers, 0) as timers
+       from customer_order o
+       left join (select order_id, min(deadline_at) as oldest_deadline, count(*) as timers from saga_timer group by order_id) t
+         on t.order_id = o.id
+      where o.status in (${activeStatuses.map(() => '?').join(', ')})
+        and coalesce(t.oldest_deadline, o.updated_at) < ?
+      order by coalesce(t.oldest_deadline, o.updated_at)
+      limit ?`,
+    [...activeStatuses, cutoff, options.limit],
+  );
+  if (rows.length === 0) return [];
+  const orders = new Map((await em.find(CustomerOrder, { id: { $in: rows.map((row) => row.id) } })).map((order) => [order.id, order]));
+  return rows.flatMap((row) => {
+    const order = orders.get(row.id);
+    if (!order) return [];
+    const oldestDeadline = row.oldest_deadline === null ? null : toDate(row.oldest_deadline);
+    const since = oldestDeadline ?? order.updatedAt;
+    return [
+      {
+        ...summaryOf(order),
+        oldestDeadlineAt: oldestDeadline?.toISOString() ?? null,
+        pendingTimers: Number(row.timers),
+        stuckForMs: options.now.getTime() - since.getTime(),
+      },
+    ];
+  });
+}
+
+export async function countNewDeadLetters(em: Em): Promise<number> {
+  const [row] = await em.execute<{ n: number | string }[]>("select count(*) as n from dead_letter where status = 'NEW'");
+  return Number(row?.n ?? 0);
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** DATETIME values from raw queries: a Date from the driver, or "YYYY-MM-DD hh:mm:ss.fff" in UTC. */
+export function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
