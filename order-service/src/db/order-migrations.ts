@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
+import { CreateDeadLettersIndexRecentOrders } from './order-0002-dead-letters.ts';
 
 class CreateOrderTables extends Migration {
   override up(): void {
@@ -63,4 +64,7 @@ class CreateOrderTables extends Migration {
   }
 }
 
-export const orderMigrations: MigrationObject[] = [{ name: 'order-0001-orders-sagas-timers-catalog', class: CreateOrderTables }];
+export const orderMigrations: MigrationObject[] = [
+  { name: 'order-0001-orders-sagas-timers-catalog', class: CreateOrderTables },
+  { name: 'order-0002-dead-letters-recent-orders', class: CreateDeadLettersIndexRecentOrders },
+];
