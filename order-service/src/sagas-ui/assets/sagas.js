@@ -1,0 +1,173 @@
+// The saga pages' script: keeps /sagas live (counts per state, recent and stuck orders) by polling
+// the overview API, refreshes an unfinished order's page, and sends operator actions to the API.
+'use strict';
+
+(function () {
+  const dataElement = document.getElementById('page-data');
+  const data = dataElement ? JSON.parse(dataElement.textContent) : {};
+  const live = document.getElementById('live');
+  const page = document.body.dataset.page;
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== undefined && value !== null) node.setAttribute(name, value);
+    }
+    for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    return node;
+  }
+
+  function since(iso) {
+    const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s ago`;
+    if (seconds < 3600) return `${Math.floor(seconds / 60)} m ago`;
+    if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+    return iso.slice(0, 16).replace('T', ' ');
+  }
+
+  function duration(ms) {
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+    const minutes = Math.floor(ms / 60000);
+    return minutes < 60 ? `${minutes} m ${Math.round((ms % 60000) / 1000)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} m`;
+  }
+
+  function orderLink(order) {
+    return el('a', { href: `/sagas/${order.orderId}`, class: 'mono', title: order.orderId }, order.orderId.slice(0, 8));
+  }
+
+  function statePill(order) {
+    const sub = order.state.includes('.') ? order.state.split('.').slice(1).join('.') : '';
+    return [el('span', { class: `pill ${order.status}` }, order.status), sub ? el('span', { class: 'legend-note mono' }, ` ${sub}`) : ''];
+  }
+
+  function fillTable(id, rows, columns, emptyText) {
+    const body = document.querySelector(`#${id} tbody`);
+    if (!body) return;
+    body.replaceChildren(
+      ...(rows.length === 0
+        ? [el('tr', {}, el('td', { class: 'empty', colspan: String(columns) }, emptyText))]
+        : rows.map((cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, ...[].concat(cell)))))),
+    );
+  }
+
+  function showOverview(overview) {
+    for (const node of document.querySelectorAll('[data-count-for]')) {
+      const state = node.getAttribute('data-count-for');
+      const count = overview.counts[state] || 0;
+      node.textContent = `${count} ${count === 1 ? 'order' : 'orders'}`;
+      node.classList.toggle('occupied', count > 0);
+      const box = document.querySelector(`g.state[data-state="${state}"]`);
+      if (box) box.classList.toggle('occupied', count > 0);
+    }
+    fillTable(
+      'stuck-orders',
+      overview.stuck.map((order) => [
+        orderLink(order),
+        statePill(order),
+        el('span', { class: 'overdue' }, duration(order.stuckForMs)),
+        order.oldestDeadlineAt ? el('span', { class: 'mono', title: order.oldestDeadlineAt }, since(order.oldestDeadlineAt)) : '—',
+        String(order.pendingTimers),
+      ]),
+      5,
+      'none — every unfinished order is within its deadlines',
+    );
+    fillTable(
+      'recent-orders',
+      overview.recent.map((order) => [
+        orderLink(order),
+        statePill(order),
+        order.price.toLocaleString('en'),
+        String(order.eventCount),
+        el('span', { title: order.createdAt }, since(order.createdAt)),
+        el('span', { title: order.updatedAt }, since(order.updatedAt)),
+      ]),
+      6,
+      'no orders yet',
+    );
+    const deadLetters = document.getElementById('dead-letters-link');
+    if (deadLetters) {
+      deadLetters.textContent = `dead letters: ${overview.newDeadLetters} new`;
+      deadLetters.classList.toggle('warn', overview.newDeadLetters > 0);
+    }
+  }
+
+  function markLive(ok, text) {
+    if (!live) return;
+    live.textContent = text;
+    live.classList.toggle('stale', !ok);
+  }
+
+  async function pollOverview() {
+    try {
+      const response = await fetch(data.overviewUrl, { headers: { accept: 'application/json' } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const overview = await response.json();
+      showOverview(overview);
+      document.body.dataset.updatedAt = overview.generatedAt;
+      markLive(true, `live · updated ${new Date(overview.generatedAt).toLocaleTimeString()}`);
+    } catch (error) {
+      markLive(false, `not updating: ${error.message}`);
+    } finally {
+      setTimeout(pollOverview, data.refreshMs || 2000);
+    }
+  }
+
+  async function refreshOrder() {
+    try {
+      const response = await fetch(location.href, { headers: { accept: 'text/html' } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const next = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const typing = document.activeElement && document.activeElement.name === 'reason' && document.activeElement.value;
+      if (!typing) {
+        document.querySelector('main').replaceWith(next.querySelector('main'));
+        wireOrderActions();
+      }
+      const nextData = JSON.parse(next.getElementById('page-data').textContent);
+      markLive(true, nextData.terminal ? 'finished' : `live · updated ${new Date().toLocaleTimeString()}`);
+      if (!nextData.terminal) setTimeout(refreshOrder, data.refreshMs || 2000);
+    } catch (error) {
+      markLive(false, `not updating: ${error.message}`);
+      setTimeout(refreshOrder, (data.refreshMs || 2000) * 2);
+    }
+  }
+
+  async function operatorAction(url, body) {
+    const message = document.getElementById('action-message');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const result = await response.json().catch(() => ({}));
+    if (message) {
+      message.textContent = response.ok ? `done: now ${result.saga.state}` : `refused (${response.status}): ${result.detail || result.title}`;
+      message.className = `message ${response.ok ? 'ok' : 'error'}`;
+    }
+    if (response.ok) setTimeout(refreshOrder, 300);
+  }
+
+  function wireOrderActions() {
+    for (const button of document.querySelectorAll('button.fire-timer')) {
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        operatorAction(`/api/v1/orders/${button.dataset.orderId}/saga/timeouts/${button.dataset.timer}`);
+      });
+    }
+    const form = document.getElementById('compensate-form');
+    if (form) {
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const reason = form.elements.reason.value.trim();
+        if (reason) operatorAction(`/api/v1/orders/${form.dataset.orderId}/saga/compensation`, { reason });
+      });
+    }
+  }
+
+  if (page === 'overview') pollOverview();
+  if (page === 'order') {
+    wireOrderActions();
+    markLive(true, data.terminal ? 'finished' : 'live');
+    if (!data.terminal) setTimeout(refreshOrder, data.refreshMs || 2000);
+  }
+})();

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import type { Orm } from '#shared/db/orm.ts';
+import type { Clock } from '#shared/runtime/clock.ts';
+import { orderSagaChart } from '../operator/machine-facts.ts';
+import { refusalOf } from '../operator/request-compensation.ts';
+import { loadSagaView } from '../operator/saga-queries.ts';
+import { sagaPathOf } from './saga-path.ts';
+import { errorBody, orderBody, overviewBody, page } from './sagas-pages.ts';
+import { layoutStatechart } from './statechart-layout.ts';
+import { renderStatechartSvg, statechartLegend } from './statechart-svg.ts';
+
+const assets: Record<string, string> = {
+  'sagas.css': 'text/css; charset=utf-8',
+  'sagas.js': 'text/javascript; charset=utf-8',
+};
+const assetDir = new URL('./assets/', import.meta.url);
+
+/** How long past its deadline an order must be to be listed as stuck on the overview page. */
+const OVERVIEW_STUCK_AFTER = '5s';
+
+/**
+ * Seeing into sagas: `/sagas` draws the order saga from the machine definition with the number
+ * of orders in each state (kept live from /api/v1/sagas/overview), and lists recent and stuck
+ * orders; `/sagas/{orderId}` draws the path one order took and its timeline. Everything is
+ * served from this service: no CDN, works offline.
+ */
+export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock }): void {
+  const layout = layoutStatechart(orderSagaChart);
+
+  app.get('/sagas/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const contentType = assets[file];
+    if (!contentType) return c.notFound();
+    const body = await readFile(new URL(file, assetDir));
+    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-cache' });
+  });
+
+  app.get('/sagas', (c) =>
+    c.html(
+      page('Order sagas', overviewBody(renderStatechartSvg(layout, { counts: {} }), statechartLegend(false), OVERVIEW_STUCK_AFTER), {
+        pageName: 'overview',
+        data: { overviewUrl: `/api/v1/sagas/overview?stuckOlderThan=${OVERVIEW_STUCK_AFTER}`, refreshMs: 2_000 },
+      }),
+    ),
+  );
+
+  app.get('/sagas/:orderId', async (c) => {
+    const orderId = c.req.param('orderId');
+    if (!z.guid().safeParse(orderId).success) {
+      return c.html(page('Not an order id', errorBody('Not an order id', `"${orderId}" is not an order id (a UUID).`)), 400);
+    }
+    const view = await loadSagaView(deps.orm.em.fork(), orderId, deps.clock.now());
+    if (!view) return c.html(page('No such order', errorBody('No such order', `There is no order ${orderId}.`)), 404);
+    const path = sagaPathOf(layout, view.history);
+    const refusal = view.terminal ? null : refusalOf(view.snapshot, { type: 'CancellationRequested', reason: 'operator' });
+    return c.html(
+      page(
+        `Order ${orderId.slice(0, 8)} — saga`,
+        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null),
+        { pageName: 'order', data: { orderId, terminal: view.terminal, refreshMs: 2_000 } },
+      ),
+    );
+  });
+}
