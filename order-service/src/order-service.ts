@@ -4,6 +4,13 @@ import { CatalogProduct } from './catalog/catalog-product.entity.ts';
 import { addCatalogRoutes } from './catalog/catalog.index.ts';
 import { catalogRoute } from './catalog/catalog-updates.ts';
 import { orderMigrations } from './db/order-migrations.ts';
+import { createDeadLetterCollector } from './dead-letters/dead-letter-collector.ts';
+import { DeadLetter } from './dead-letters/dead-letter.entity.ts';
+import { addDeadLetterRoutes } from './dead-letters/dead-letters.index.ts';
+import { createRedriveDeadLetter } from './dead-letters/redrive-dead-letter.ts';
+import { createFireTimeout } from './operator/fire-timeout.ts';
+import { addOperatorRoutes } from './operator/operator.index.ts';
+import { createRequestCompensation } from './operator/request-compensation.ts';
 import { CustomerOrder } from './orders/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
@@ -13,6 +20,7 @@ import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
 import { createSagaTimerJobs, type SagaTimerJobs } from './saga/saga-timer-jobs.ts';
 import { SagaTimerRow } from './saga/saga-timer.entity.ts';
+import { addSagaPages } from './sagas-ui/sagas-ui.index.ts';
 
 /** The order service: orders as persisted sagas, their timers, and the catalog copy they are checked against. */
 export const orderService: ServiceDefinition = {
@@ -21,7 +29,7 @@ export const orderService: ServiceDefinition = {
   description: 'Places orders and runs each one as a persisted XState saga over Kafka.',
   defaultPort: 8181,
   defaultDbName: 'order_db',
-  entities: [CustomerOrder, SagaEvent, SagaTimerRow, CatalogProduct],
+  entities: [CustomerOrder, SagaEvent, SagaTimerRow, CatalogProduct, DeadLetter],
   migrations: orderMigrations,
   build(deps) {
     const { orm, logger, metrics, messaging, env } = deps;
@@ -55,18 +63,33 @@ export const orderService: ServiceDefinition = {
       metrics,
       fromBeginning: true,
     });
+    // Operators: saga pages and API, and the dead letters of every service, read from the .dlq topics.
+    const fireTimeout = createFireTimeout({ orm, runner: saga, clock: deps.clock });
+    const requestCompensation = createRequestCompensation({ orm, runner: saga });
+    const redriveDeadLetter = createRedriveDeadLetter({ orm, producer: messaging.producer, clock: deps.clock });
+    const deadLetterCollector = createDeadLetterCollector({
+      orm,
+      kafka: messaging.kafka,
+      groupId: `${env.KAFKA_GROUP_ID ?? 'order-service'}-dead-letters`,
+      logger,
+      clock: deps.clock,
+    });
 
     return {
       api(app) {
         addOrderRoutes(app, { orm, placeOrder });
         addCatalogRoutes(app, { orm });
+        addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });
+        addDeadLetterRoutes(app, { orm, redriveDeadLetter });
+        addSagaPages(app, { orm, clock: deps.clock });
       },
       consumers: saga.replyRoutes(),
       jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => timerJobs.sweep() }],
       async onStart() {
-        await Promise.all([catalogConsumer.start(), timerJobs.start()]);
+        await Promise.all([catalogConsumer.start(), timerJobs.start(), deadLetterCollector.start()]);
       },
       async onStop() {
+        await deadLetterCollector.stop();
         await catalogConsumer.stop();
         await timerJobs.stop();
       },
