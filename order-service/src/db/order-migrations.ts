@@ -64,7 +64,15 @@ class CreateOrderTables extends Migration {
   }
 }
 
+/** For the incremental order feed (`updatedSince`). */
+class IndexOrdersByUpdate extends Migration {
+  override up(): void {
+    this.addSql('create index customer_order_updated_idx on customer_order (updated_at, id)');
+  }
+}
+
 export const orderMigrations: MigrationObject[] = [
   { name: 'order-0001-orders-sagas-timers-catalog', class: CreateOrderTables },
   { name: 'order-0002-dead-letters-recent-orders', class: CreateDeadLettersIndexRecentOrders },
+  { name: 'order-0003-orders-by-update', class: IndexOrdersByUpdate },
 ];

@@ -9,6 +9,9 @@ const view = (order: CustomerOrderRow) => ({
   orderTrackingId: order.id,
   orderStatus: order.status,
   failureMessages: order.failureMessages,
+  createdAt: order.createdAt.toISOString(),
+  updatedAt: order.updatedAt.toISOString(),
+  terminalAt: order.terminalAt?.toISOString() ?? null,
 });
 
 export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: ReturnType<typeof createPlaceOrder> }): void {
@@ -34,19 +37,22 @@ export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: R
   });
 
   app.openapi(routes.listOrders, async (c) => {
-    const { customerId, status, page, size } = c.req.valid('query');
-    const where = { ...(customerId ? { customerId } : {}), ...(status ? { status } : {}) };
+    const { customerId, status, updatedSince, page, size } = c.req.valid('query');
+    const where = {
+      ...(customerId ? { customerId } : {}),
+      ...(status ? { status } : {}),
+      ...(updatedSince ? { updatedAt: { $gte: new Date(updatedSince) } } : {}),
+    };
+    const orderBy = updatedSince ? ({ updatedAt: 'asc', id: 'asc' } as const) : ({ createdAt: 'desc' } as const);
     const [orders, total] = await deps.orm.em
       .fork()
-      .findAndCount(CustomerOrder, where, { orderBy: { createdAt: 'desc' }, limit: size, offset: page * size });
+      .findAndCount(CustomerOrder, where, { orderBy, limit: size, offset: page * size });
     return c.json(
       {
         items: orders.map((order) => ({
           ...view(order),
           customerId: order.customerId,
           price: order.price,
-          createdAt: order.createdAt.toISOString(),
-          updatedAt: order.updatedAt.toISOString(),
         })),
         page,
         size,

@@ -30,11 +30,18 @@ export const createdOrderSchema = z
   .openapi('CreatedOrder');
 
 export const orderViewSchema = z
-  .object({ orderTrackingId: z.string(), orderStatus: orderStatusSchema, failureMessages: z.array(z.string()) })
+  .object({
+    orderTrackingId: z.string(),
+    orderStatus: orderStatusSchema,
+    failureMessages: z.array(z.string()),
+    createdAt: z.string().openapi({ description: 'When the order was accepted (server clock)' }),
+    updatedAt: z.string(),
+    terminalAt: z.string().nullable().openapi({ description: 'When the saga reached CONFIRMED or CANCELLED' }),
+  })
   .openapi('Order');
 
 export const orderSummarySchema = orderViewSchema
-  .extend({ customerId: z.string(), price: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .extend({ customerId: z.string(), price: z.number().int() })
   .openapi('OrderSummary');
 
 export const createOrder = createRoute({
@@ -77,13 +84,16 @@ export const listOrders = createRoute({
     query: z.object({
       customerId: id.optional(),
       status: orderStatusSchema.optional(),
+      updatedSince: z.iso.datetime({ offset: true }).optional().openapi({
+        description: 'Only orders changed at or after this instant, oldest change first: an incremental feed',
+      }),
       page: z.coerce.number().int().min(0).max(100_000).default(0),
       size: z.coerce.number().int().min(1).max(200).default(20),
     }),
   },
   responses: {
     200: {
-      description: 'A page of orders, newest first',
+      description: 'A page of orders, newest first (oldest change first with updatedSince)',
       content: {
         'application/json': {
           schema: z.object({ items: z.array(orderSummarySchema), page: z.number(), size: z.number(), total: z.number() }),

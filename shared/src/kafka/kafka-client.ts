@@ -75,8 +75,9 @@ export interface KafkaConnectionSettings {
   clientId: string;
   brokers: string[];
   /**
-   * Prepended to every topic name on the wire and stripped from incoming records, so a test run
-   * or a second environment on one broker gets topics of its own. Empty in production.
+   * Prepended to every topic name and consumer group id on the wire (and stripped from incoming
+   * records), so a test run or a second environment on one broker gets topics and groups of its
+   * own and never rebalances another's. Empty in production.
    */
   topicPrefix?: string;
   ssl?: boolean;

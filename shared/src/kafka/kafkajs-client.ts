@@ -59,7 +59,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
 
     async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
       const consumer = kafka.consumer({
-        groupId: options.groupId,
+        groupId: onWire(options.groupId),
         maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
         // A killed replica's partitions move to the survivors after this long.
         sessionTimeout: 10_000,
@@ -105,7 +105,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
             high: entry.high,
           })),
         groupOffsets: async (groupId, topic) => {
-          const [entry] = await admin.fetchOffsets({ groupId, topics: [onWire(topic)] });
+          const [entry] = await admin.fetchOffsets({ groupId: onWire(groupId), topics: [onWire(topic)] });
           return (entry?.partitions ?? []).map((partition) => ({
             partition: partition.partition,
             offset: partition.offset,

@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.ts';
 import { Redis } from 'ioredis';
+import { topicLayout } from '../contracts/topics.ts';
 import type { Clock } from './clock.ts';
 import type { Ids } from './ids.ts';
 
@@ -72,6 +73,8 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => {});
   const admin = await kafka.admin();
+  // The broker does not create topics on demand; every service makes sure its environment's exist.
+  await admin.createTopics(topicLayout);
   const healthChecks: HealthCheck[] = [
     { name: 'database', check: () => options.orm.em.fork().execute('select 1') },
     {

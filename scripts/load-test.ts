@@ -1,0 +1,75 @@
+// npm run load -- [--orders 100] [--concurrency 100] [--rate 300 --duration 20] [--base-url URL]
+//                 [--product-url URL] [--payment-url URL] [--haproxy] [--deadline 60] [--json out.json]
+//                 [--html out.html] [--no-floor] [--no-top-up]
+// Places orders against running services, waits for every saga to end, checks stock and money
+// invariants through the services' own APIs and prints latency, throughput and this machine's floor.
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { runLoadTest } from './load/load-test.ts';
+import { printReport, progressPrinter, writeHistogram } from './load/report.ts';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '100' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    'base-url': { type: 'string' },
+    'product-url': { type: 'string' },
+    'payment-url': { type: 'string' },
+    haproxy: { type: 'boolean', default: false },
+    deadline: { type: 'string', default: '60' },
+    json: { type: 'string' },
+    html: { type: 'string' },
+    'no-floor': { type: 'boolean', default: false },
+    'no-top-up': { type: 'boolean', default: false },
+    token: { type: 'string' },
+  },
+});
+
+const positive = (name: string, raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`--${name} must be a positive number, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const env = process.env;
+const urls = values.haproxy
+  ? { order: 'http://127.0.0.1:8080', product: 'http://127.0.0.1:8090', payment: 'http://127.0.0.1:8100' }
+  : {
+      order: values['base-url'] ?? `http://127.0.0.1:${env.ORDER_PORT ?? 8181}`,
+      product: values['product-url'] ?? `http://127.0.0.1:${env.PRODUCT_PORT ?? 8182}`,
+      payment: values['payment-url'] ?? `http://127.0.0.1:${env.PAYMENT_PORT ?? 8183}`,
+    };
+const rate = positive('rate', values.rate);
+const durationS = positive('duration', values.duration);
+if ((rate === undefined) !== (durationS === undefined)) {
+  console.error('--rate and --duration go together (a sustained rate for that many seconds)');
+  process.exit(2);
+}
+const orders = positive('orders', values.orders)!;
+const token = values.token ?? env.LOAD_TOKEN;
+
+console.log(
+  rate ? `Sustained load: ${rate} orders/s for ${durationS} s against ${urls.order}` : `Load: ${orders} orders, ${values.concurrency ?? orders} concurrent, against ${urls.order}`,
+);
+const { report, orders: placed } = await runLoadTest({
+  urls,
+  orders: rate ? undefined : orders,
+  concurrency: positive('concurrency', values.concurrency) ?? (rate ? undefined : orders),
+  rate,
+  durationS,
+  deadlineMs: positive('deadline', values.deadline)! * 1000,
+  measureFloor: !values['no-floor'],
+  topUp: !values['no-top-up'],
+  authHeader: token ? () => ({ authorization: `Bearer ${token}` }) : undefined,
+  onProgress: progressPrinter(),
+});
+printReport(report);
+if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+if (values.html) writeHistogram(values.html, report, placed);
+process.exit(report.passed ? 0 : 1);
