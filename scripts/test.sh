@@ -15,6 +15,11 @@ failed=0
 echo "== typecheck (tsc $(tsc --version | awk '{print $2}'))"
 if tsc -p tsconfig.json; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "typecheck FAILED"; fi
 
+# The browser test drives Debian's Chromium (never a downloaded browser).
+for project in "${projects[@]}"; do
+  if [[ "$project" == e2e ]]; then bash scripts/lib/ensure-chromium.sh || echo "chromium could not be installed; the browser test will say so"; fi
+done
+
 kafka_started=""
 needs_infra=""
 for project in "${projects[@]}"; do [[ "$project" != unit ]] && needs_infra=1; done

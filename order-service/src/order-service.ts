@@ -2,6 +2,7 @@ import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
 import { CatalogProduct } from './catalog/catalog-product.entity.ts';
 import { addCatalogRoutes } from './catalog/catalog.index.ts';
+import { createCatalogPrices } from './catalog/catalog-prices.ts';
 import { catalogRoute } from './catalog/catalog-updates.ts';
 import { orderMigrations } from './db/order-migrations.ts';
 import { createDeadLetterCollector } from './dead-letters/dead-letter-collector.ts';
@@ -50,6 +51,7 @@ export const orderService: ServiceDefinition = {
       ids: deps.ids,
       steps,
       sagaSettings: sagaSettingsFromEnv(deps.rawEnv),
+      catalog: createCatalogPrices({ orm }),
       afterCommit: (result) => saga.afterCommit(result, 'OrderPlaced', 'http'),
     });
     // The catalog copy is read by its own consumer group from the start of the compacted topic.

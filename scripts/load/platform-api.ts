@@ -55,9 +55,9 @@ export function platformApi(urls: PlatformUrls, authHeader?: () => Record<string
     placeOrder: (body: unknown) => fetch(`${urls.order}/api/v1/orders`, withAuth(post(body))),
     order: (id: string) => call<OrderView>(`${urls.order}/api/v1/orders/${id}`, withAuth()),
     /** The order service's incremental feed: orders changed at or after `since`, oldest change first. */
-    ordersChangedSince: (since: string, size: number, page = 0) =>
+    ordersChangedSince: (since: string, size: number, page = 0, status?: string) =>
       call<{ items: OrderChange[] }>(
-        `${urls.order}/api/v1/orders?updatedSince=${encodeURIComponent(since)}&size=${size}&page=${page}`,
+        `${urls.order}/api/v1/orders?updatedSince=${encodeURIComponent(since)}&size=${size}&page=${page}${status ? `&status=${status}` : ''}`,
         withAuth(),
       ),
     product: (id: string) => call<ProductView>(`${urls.product}/api/v1/products/${id}`, withAuth()),

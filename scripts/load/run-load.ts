@@ -112,12 +112,15 @@ export async function runLoad(api: PlatformApi, plan: LoadPlan): Promise<{ order
   }
 
   /**
-   * Follows the order service's change feed (one request per tick, whatever the number of orders
-   * in flight) instead of polling each order, so watching does not load the system it measures.
+   * Follows the order service's change feed for terminal orders (a request or two per tick,
+   * whatever the number in flight) instead of polling each order, so watching does not load the
+   * system it measures. `updatedAt` is stamped before commit, so the cursor trails the clock by a
+   * safety window: a row committed late is still seen.
    */
   async function follow(): Promise<void> {
     const byId = new Map<string, PlacedOrder>();
-    let cursor = new Date(Date.now() - 2_000).toISOString();
+    const safetyWindowMs = 2_000;
+    const cursors = new Map(['CONFIRMED', 'CANCELLED'].map((status) => [status, Date.now() - safetyWindowMs]));
     let deadline = Infinity;
     const pageSize = 200; // the API's page limit
     while (placing || pending.size > 0) {
@@ -125,29 +128,25 @@ export async function runLoad(api: PlatformApi, plan: LoadPlan): Promise<{ order
       if (performance.now() > deadline) break;
       for (const order of pending) if (!byId.has(order.id!)) byId.set(order.id!, order);
       try {
-        for (let page = 0; ; page++) {
-          const { items } = await api.ordersChangedSince(cursor, pageSize, page);
-          for (const view of items) {
-            const order = byId.get(view.orderTrackingId);
-            if (!order) continue;
-            order.status = view.orderStatus;
-            order.failureMessages = view.failureMessages;
-            if (view.terminalAt && order.terminalAt === null) {
+        for (const [status, cursor] of cursors) {
+          const since = new Date(cursor).toISOString();
+          let newest = cursor;
+          for (let page = 0; ; page++) {
+            const { items } = await api.ordersChangedSince(since, pageSize, page, status);
+            for (const view of items) {
+              newest = Math.max(newest, Date.parse(view.updatedAt));
+              const order = byId.get(view.orderTrackingId);
+              if (!order || order.terminalAt !== null || !view.terminalAt) continue;
+              order.status = view.orderStatus;
+              order.failureMessages = view.failureMessages;
               order.createdAt = Date.parse(view.createdAt);
               order.terminalAt = Date.parse(view.terminalAt);
               order.sagaMs = order.terminalAt - order.createdAt;
               pending.delete(order);
             }
+            if (items.length < pageSize) break;
           }
-          if (items.length < pageSize) {
-            const last = items.at(-1);
-            if (last) cursor = last.updatedAt;
-            break;
-          }
-          if (items.at(-1)!.updatedAt !== cursor) {
-            cursor = items.at(-1)!.updatedAt;
-            page = -1;
-          }
+          cursors.set(status, Math.min(newest, Date.now() - safetyWindowMs));
         }
       } catch {
         // a failed poll is retried on the next tick

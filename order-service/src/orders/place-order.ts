@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Em, Orm } from '#shared/db/orm.ts';
 import type { Ids } from '#shared/runtime/ids.ts';
 import type { SagaSettingsInput } from '#statecharts/saga-types.ts';
-import { CatalogProduct } from '../catalog/catalog-product.entity.ts';
+import type { CatalogPrices } from '../catalog/catalog-prices.ts';
 import type { SagaSteps, StepResult } from '../saga/saga-step.ts';
 import { CustomerOrder, type CustomerOrderRow, type DeliveryAddress, type OrderLine } from './order.entity.ts';
 
@@ -33,13 +33,11 @@ export function createPlaceOrder(deps: {
   ids: Ids;
   steps: SagaSteps;
   sagaSettings: SagaSettingsInput;
+  catalog: CatalogPrices;
   afterCommit(result: StepResult): Promise<void>;
 }) {
-  async function checkAgainstCatalog(em: Em, request: PlaceOrderRequest): Promise<FieldProblem[]> {
-    const productIds = [...new Set(request.items.map((item) => item.productId))];
-    const catalog = new Map(
-      (await em.find(CatalogProduct, { id: { $in: productIds } })).map((product) => [product.id, product]),
-    );
+  async function checkAgainstCatalog(request: PlaceOrderRequest): Promise<FieldProblem[]> {
+    const catalog = await deps.catalog.lookup(request.items.map((item) => item.productId));
     const problems: FieldProblem[] = [];
     request.items.forEach((item, index) => {
       const product = catalog.get(item.productId);
@@ -73,7 +71,7 @@ export function createPlaceOrder(deps: {
       const earlier = await findByKey(em, idempotencyKey, requestHash!);
       if (earlier) return earlier;
     }
-    const problems = await checkAgainstCatalog(em, request);
+    const problems = await checkAgainstCatalog(request);
     if (problems.length > 0) return { ok: false, reason: 'rejected', problems };
     const orderId = deps.ids.next();
     let result: StepResult;

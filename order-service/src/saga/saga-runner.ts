@@ -41,10 +41,15 @@ export function createSagaRunner(deps: {
       sagaSeconds.observe({ outcome: result.order.status }, (result.order.terminalAt.getTime() - result.order.createdAt.getTime()) / 1000);
     }
     if (result.commandsQueued > 0) deps.relay.nudge();
+    // Not awaited: the deadline is already committed in the order row, and the sweep fires it if
+    // this job never lands. Nobody (HTTP client, Kafka offset) should wait for Redis.
     if (result.timerJobs.length > 0) {
-      await deps.timerJobs().apply(result.timerJobs).catch((error) => {
-        deps.logger.warn({ orderId: result.order.id, err: errorMessage(error) }, 'timer jobs not scheduled; the sweep fires the deadlines');
-      });
+      deps
+        .timerJobs()
+        .apply(result.timerJobs)
+        .catch((error) => {
+          deps.logger.warn({ orderId: result.order.id, err: errorMessage(error) }, 'timer jobs not scheduled; the sweep fires the deadlines');
+        });
     }
   }
 

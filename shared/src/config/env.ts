@@ -9,7 +9,7 @@ export const baseEnvSchema = z.object({
   DB_PORT: intFromEnv(3306),
   DB_USER: z.string().default('root'),
   DB_PASSWORD: z.string().default(''),
-  DB_POOL_MAX: intFromEnv(10),
+  DB_POOL_MAX: intFromEnv(24),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

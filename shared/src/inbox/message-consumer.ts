@@ -47,6 +47,8 @@ export interface MessageConsumerOptions {
   /** Attempts for an error that is not a known transient infrastructure failure, before dead-lettering. */
   maxTerminalAttempts?: number;
   partitionsConsumedConcurrently?: number;
+  /** Records of different orders in one partition handled at once (same order: always in sequence). */
+  keysConsumedConcurrently?: number;
   /** A new consumer group starts at the beginning of its topics (default) or only sees new records. */
   fromBeginning?: boolean;
   commitEveryMessage?: boolean;
@@ -165,6 +167,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         groupId: options.groupId,
         topics: options.routes.map((entry) => entry.topic),
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        keysConsumedConcurrently: options.keysConsumedConcurrently,
         fromBeginning: options.fromBeginning ?? true,
         commitEveryMessage: options.commitEveryMessage,
       });

@@ -31,8 +31,14 @@ export interface ConsumerOptions {
   topics: readonly string[];
   /** Read a topic from its beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
-  /** How many partitions are handled in parallel; one partition is always handled in order. */
+  /** How many partitions are fetched and handled in parallel. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Within one partition, records with different keys are handled concurrently, up to this many at
+   * once; records with the same key always one after the other, in offset order (default 8; 1 makes
+   * the partition strictly sequential).
+   */
+  keysConsumedConcurrently?: number;
   /** How long a fetch waits for data when the partition is empty. */
   maxWaitTimeMs?: number;
   /** Commit the offset after every record instead of periodically (slower; for tests and tools). */
@@ -41,9 +47,11 @@ export interface ConsumerOptions {
 
 export interface KafkaConsumer {
   /**
-   * Calls `handle` for each record, one at a time per partition. The record's offset is committed
-   * only after `handle` resolves; if it throws, the same record is delivered again. Resolves once
-   * the consumer has joined its group, so records produced afterwards are seen.
+   * Calls `handle` for each record: same key → in offset order, one at a time; different keys →
+   * possibly concurrently. An offset is committed only once `handle` resolved for that record and
+   * every record before it in the partition; if `handle` throws, the record is delivered again
+   * (and so may be later records of the batch: consumers are idempotent). Resolves once the
+   * consumer has joined its group, so records produced afterwards are seen.
    */
   run(handle: (record: IncomingRecord) => Promise<void>): Promise<void>;
   stop(): Promise<void>;

@@ -81,12 +81,21 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
               });
             });
           });
+          const keysConcurrently = Math.max(1, options.keysConsumedConcurrently ?? 8);
           await consumer.run({
             autoCommit: true,
             autoCommitInterval: 1_000,
             autoCommitThreshold: options.commitEveryMessage ? 1 : undefined,
             partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-            eachMessage: ({ topic, partition, message }) => handle(toIncomingRecord(fromWire(topic), partition, message)),
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+              const records = batch.messages.map((message) => toIncomingRecord(fromWire(batch.topic), batch.partition, message));
+              const handled = await handleInKeyLanes(records, keysConcurrently, handle, () => isRunning() && !isStale(), heartbeat);
+              if (handled.prefix >= 0) resolveOffset(records[handled.prefix].offset);
+              await heartbeat();
+              if (handled.failure !== undefined) throw handled.failure;
+              await commitOffsetsIfNecessary();
+            },
           });
           await joined;
         },
@@ -132,6 +141,51 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
       };
     },
   };
+}
+
+/**
+ * Handles one fetched batch in lanes by key: a lane runs its records in offset order, lanes run
+ * concurrently. Returns the index of the last record of the longest fully handled prefix (the
+ * offset that may be committed) and the first failure, if any.
+ */
+export async function handleInKeyLanes(
+  records: readonly IncomingRecord[],
+  concurrency: number,
+  handle: (record: IncomingRecord) => Promise<void>,
+  mayContinue: () => boolean = () => true,
+  heartbeat: () => Promise<void> = async () => {},
+): Promise<{ prefix: number; failure?: unknown }> {
+  const lanes = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    const key = record.key ?? '';
+    const lane = lanes.get(key);
+    if (lane) lane.push(index);
+    else lanes.set(key, [index]);
+  });
+  const done = new Array<boolean>(records.length).fill(false);
+  let failure: unknown;
+  let failed = false;
+  const queue = [...lanes.values()];
+  async function worker(): Promise<void> {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const index of lane) {
+        if (failed || !mayContinue()) return;
+        try {
+          await handle(records[index]);
+          done[index] = true;
+        } catch (error) {
+          if (!failed) failure = error;
+          failed = true;
+          return;
+        }
+        await heartbeat().catch(() => {});
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  let prefix = -1;
+  while (prefix + 1 < records.length && done[prefix + 1]) prefix++;
+  return failed ? { prefix, failure } : { prefix };
 }
 
 function toIncomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
