@@ -20,7 +20,6 @@ import { createSagaRunner } from './saga/saga-runner.ts';
 import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
 import { createSagaTimerJobs, type SagaTimerJobs } from './saga/saga-timer-jobs.ts';
-import { SagaTimerRow } from './saga/saga-timer.entity.ts';
 import { addSagaPages } from './sagas-ui/sagas-ui.index.ts';
 
 /** The order service: orders as persisted sagas, their timers, and the catalog copy they are checked against. */
@@ -30,7 +29,7 @@ export const orderService: ServiceDefinition = {
   description: 'Places orders and runs each one as a persisted XState saga over Kafka.',
   defaultPort: 8181,
   defaultDbName: 'order_db',
-  entities: [CustomerOrder, SagaEvent, SagaTimerRow, CatalogProduct, DeadLetter],
+  entities: [CustomerOrder, SagaEvent, CatalogProduct, DeadLetter],
   migrations: orderMigrations,
   build(deps) {
     const { orm, logger, metrics, messaging, env } = deps;

@@ -10,7 +10,7 @@ import { CustomerOrder, type CustomerOrderRow } from '../orders/order.entity.ts'
 import { SagaEvent } from '../saga/saga-event.entity.ts';
 import type { SagaEventSource } from '../saga/saga-event.entity.ts';
 import { stateName } from '../saga/saga-step.ts';
-import { SagaTimerRow } from '../saga/saga-timer.entity.ts';
+import { listPendingTimers } from '../saga/pending-timers.ts';
 import { activeStatuses, compoundStatuses, orderSagaChart } from './machine-facts.ts';
 
 export interface HistoryEntry {
@@ -61,10 +61,8 @@ export interface SagaView {
 export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<SagaView | null> {
   const order = await em.findOne(CustomerOrder, { id: orderId });
   if (!order) return null;
-  const [events, timers] = await Promise.all([
-    em.find(SagaEvent, { orderId }, { orderBy: { sequence: 'asc' } }),
-    em.find(SagaTimerRow, { orderId }, { orderBy: { deadlineAt: 'asc' } }),
-  ]);
+  const events = await em.find(SagaEvent, { orderId }, { orderBy: { sequence: 'asc' } });
+  const timers = listPendingTimers(order.timers);
   return {
     orderId: order.id,
     status: order.status,
@@ -172,13 +170,11 @@ export interface StuckOrder extends OrderSummary {
 export async function findStuckOrders(em: Em, options: { now: Date; olderThanMs: number; limit: number }): Promise<StuckOrder[]> {
   const cutoff = new Date(options.now.getTime() - options.olderThanMs);
   const rows = await em.execute<{ id: string; oldest_deadline: unknown; timers: number | string }[]>(
-    `select o.id, t.oldest_deadline, coalesce(t.timers, 0) as timers
+    `select o.id, o.next_deadline_at as oldest_deadline, json_length(o.timers) as timers
        from customer_order o
-       left join (select order_id, min(deadline_at) as oldest_deadline, count(*) as timers from saga_timer group by order_id) t
-         on t.order_id = o.id
       where o.status in (${activeStatuses.map(() => '?').join(', ')})
-        and coalesce(t.oldest_deadline, o.updated_at) < ?
-      order by coalesce(t.oldest_deadline, o.updated_at)
+        and coalesce(o.next_deadline_at, o.updated_at) < ?
+      order by coalesce(o.next_deadline_at, o.updated_at)
       limit ?`,
     [...activeStatuses, cutoff, options.limit],
   );

@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { OrderStatus } from '#statecharts/saga-types.ts';
 import type { PersistedOrderSaga } from '#statecharts/order-saga.ts';
+import type { PendingTimers } from '../saga/pending-timers.ts';
 
 export interface OrderLine {
   productId: string;
@@ -15,8 +16,8 @@ export interface DeliveryAddress {
 }
 
 /**
- * An order and its saga are one row: the order IS a persisted machine. `status` and
- * `failureMessages` are read models of the snapshot, kept in the same row for queries.
+ * An order and its saga are one row: the order IS a persisted machine, with the deadlines it waits
+ * on. `status` and `failureMessages` are read models of the snapshot, kept in the row for queries.
  */
 export const CustomerOrder = defineEntity({
   name: 'CustomerOrder',
@@ -32,6 +33,10 @@ export const CustomerOrder = defineEntity({
     snapshot: p.json<PersistedOrderSaga>(),
     machineVersion: p.string().length(20),
     eventCount: p.integer(),
+    /** Deadlines the saga waits on; the BullMQ jobs and the sweep fire them. */
+    timers: p.json<PendingTimers>(),
+    /** The earliest of `timers`, indexed for the sweep. */
+    nextDeadlineAt: p.datetime(3).nullable(),
     idempotencyKey: p.string().length(200).nullable(),
     requestHash: p.string().length(64).nullable(),
     createdAt: p.datetime(3),

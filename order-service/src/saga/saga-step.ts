@@ -18,7 +18,7 @@ import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type SagaTi
 import type { StateValue } from 'xstate';
 import { CustomerOrder, type CustomerOrderRow, type DeliveryAddress } from '../orders/order.entity.ts';
 import { SagaEvent, type SagaEventSource } from './saga-event.entity.ts';
-import { SagaTimerRow } from './saga-timer.entity.ts';
+import { nextDeadlineOf, type PendingTimers } from './pending-timers.ts';
 
 export interface EventOrigin {
   source: SagaEventSource;
@@ -77,27 +77,28 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
       snapshot: persistOrderSaga(outcome.snapshot),
       machineVersion: ORDER_SAGA_VERSION,
       eventCount: 0,
+      timers: {},
+      nextDeadlineAt: null,
       idempotencyKey: placement.idempotencyKey,
       requestHash: placement.requestHash,
       createdAt: now,
       updatedAt: now,
       terminalAt: null,
     });
-    return record(em, order, null, { type: 'OrderPlaced' }, outcome, { source: 'http' }, new Map());
+    return record(em, order, null, { type: 'OrderPlaced' }, outcome, { source: 'http' });
   }
 
   async function advance(em: Em, orderId: string, event: OrderSagaEvent, origin: EventOrigin): Promise<StepOutcome> {
     const order = await em.findOne(CustomerOrder, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) return { kind: 'unknown-order' };
-    const timers = await pendingTimers(em, orderId);
     const before = restoreOrderSaga(order.snapshot);
     const outcome = advanceOrderSaga(before, event);
-    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin, timers) };
+    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin) };
   }
 
   /**
-   * A timer job (or the sweep) says a deadline passed. It counts only if the timer row still holds
-   * that attempt and is due; otherwise the saga moved on (or re-armed it) and this firing is stale.
+   * A timer job (or the sweep) says a deadline passed. It counts only if the order still waits on
+   * that timer's attempt and it is due; otherwise the saga moved on (or re-armed it): stale.
    * An operator who fires a timer early moves its deadline to now and passes its own origin.
    */
   async function fireTimer(
@@ -109,17 +110,17 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
   ): Promise<StepOutcome | { kind: 'stale' }> {
     const order = await em.findOne(CustomerOrder, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) return { kind: 'unknown-order' };
-    const timers = await pendingTimers(em, orderId);
-    const pending = timers.get(timer);
-    if (!pending || pending.attempt !== attempt || pending.deadlineAt.getTime() > clock.now().getTime() + 50) {
+    const pending = order.timers[timer];
+    if (!pending || pending.attempt !== attempt || Date.parse(pending.deadlineAt) > clock.now().getTime() + 50) {
       return { kind: 'stale' };
     }
-    await em.execute('delete from saga_timer where order_id = ? and timer = ?', [orderId, timer]);
-    timers.delete(timer);
+    const stillPending = { ...order.timers };
+    delete stillPending[timer];
+    order.timers = stillPending;
     const before = restoreOrderSaga(order.snapshot);
     const event = { type: TIMEOUT_EVENT_OF[timer], attempt } as OrderSagaEvent;
     const outcome = advanceOrderSaga(before, event);
-    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin, timers) };
+    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin) };
   }
 
   async function record(
@@ -129,7 +130,6 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
     event: { type: string },
     outcome: SagaOutcome,
     origin: EventOrigin,
-    timers: Map<SagaTimer, { attempt: number; deadlineAt: Date }>,
   ): Promise<StepResult> {
     const now = clock.now();
     const next = outcome.snapshot;
@@ -158,6 +158,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
 
     let commandsQueued = 0;
     const timerJobs: TimerJobChange[] = [];
+    const timers: PendingTimers = { ...order.timers };
     for (const effect of outcome.effects) {
       switch (effect.kind) {
         case 'command':
@@ -170,28 +171,23 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
           commandsQueued++;
           break;
         case 'setTimer': {
-          const previous = timers.get(effect.timer);
+          const previous = timers[effect.timer];
           if (previous) timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: previous.attempt, delayMs: 0, action: 'cancel' });
-          const deadlineAt = new Date(now.getTime() + effect.delayMs);
-          await em.execute(
-            `insert into saga_timer (order_id, timer, attempt, deadline_at, created_at) values (?, ?, ?, ?, ?)
-               on duplicate key update attempt = values(attempt), deadline_at = values(deadline_at), created_at = values(created_at)`,
-            [order.id, effect.timer, effect.attempt, deadlineAt, now],
-          );
-          timers.set(effect.timer, { attempt: effect.attempt, deadlineAt });
+          timers[effect.timer] = { attempt: effect.attempt, deadlineAt: new Date(now.getTime() + effect.delayMs).toISOString() };
           timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: effect.attempt, delayMs: effect.delayMs, action: 'schedule' });
           break;
         }
         case 'clearTimer': {
-          const previous = timers.get(effect.timer);
+          const previous = timers[effect.timer];
           if (!previous) break;
-          await em.execute('delete from saga_timer where order_id = ? and timer = ?', [order.id, effect.timer]);
-          timers.delete(effect.timer);
+          delete timers[effect.timer];
           timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: previous.attempt, delayMs: 0, action: 'cancel' });
           break;
         }
       }
     }
+    order.timers = timers;
+    order.nextDeadlineAt = nextDeadlineOf(timers);
     await em.flush();
     return { order, changed: outcome.changed, effects: outcome.effects, commandsQueued, timerJobs };
   }
@@ -200,11 +196,6 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
 }
 
 export type SagaSteps = ReturnType<typeof createSagaSteps>;
-
-async function pendingTimers(em: Em, orderId: string): Promise<Map<SagaTimer, { attempt: number; deadlineAt: Date }>> {
-  const rows = await em.find(SagaTimerRow, { orderId });
-  return new Map(rows.map((row) => [row.timer, { attempt: row.attempt, deadlineAt: row.deadlineAt }]));
-}
 
 /** "PAID" or "CANCELLING.releasingStock": one string for history rows and diagrams. */
 export function stateName(value: StateValue): string {

@@ -3,6 +3,7 @@ import type { Orm } from '#shared/db/orm.ts';
 import { errorMessage } from '#shared/db/retryable-errors.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { SagaTimer } from '#statecharts/saga-types.ts';
+import { dueTimers, type PendingTimers } from './pending-timers.ts';
 import type { TimerJobChange } from './saga-step.ts';
 
 export interface TimerFiring {
@@ -23,9 +24,10 @@ export interface SagaTimerJobs {
 export const timerJobId = (orderId: string, timer: SagaTimer, attempt: number) => `saga:${orderId}:${timer}-${attempt}`;
 
 /**
- * Saga deadlines on time: each timer row gets a BullMQ delayed job with a deterministic id; the
- * job fires the timer through the step handler, which ignores it if the row moved on. Redis here
- * keeps nothing on disk, so a periodic sweep fires overdue rows whose job was lost.
+ * Saga deadlines on time: each pending timer (stored in its order row) gets a BullMQ delayed job
+ * with a deterministic id; the job fires the timer through the step handler, which ignores it if
+ * the saga moved on. Redis here keeps nothing on disk, so a periodic sweep fires overdue timers
+ * whose job was lost.
  */
 export function createSagaTimerJobs(options: {
   redisUrl: string;
@@ -58,17 +60,23 @@ export function createSagaTimerJobs(options: {
       }
     },
     async sweep() {
-      const overdue = await options.orm.em
+      const rows = await options.orm.em
         .fork()
-        .execute<{ order_id: string; timer: SagaTimer; attempt: number }[]>(
-          `select order_id, timer, attempt from saga_timer
-            where deadline_at <= date_sub(now(3), interval ? microsecond) order by deadline_at limit 500`,
+        .execute<{ id: string; timers: string | PendingTimers }[]>(
+          `select id, timers from customer_order
+            where next_deadline_at <= date_sub(now(3), interval ? microsecond) order by next_deadline_at limit 500`,
           [graceMs * 1000],
         );
-      for (const row of overdue) {
-        await options.fire({ orderId: row.order_id, timer: row.timer, attempt: Number(row.attempt) });
+      let fired = 0;
+      const cutoff = new Date(Date.now() - graceMs);
+      for (const row of rows) {
+        const timers = typeof row.timers === 'string' ? (JSON.parse(row.timers) as PendingTimers) : row.timers;
+        for (const due of dueTimers(timers, cutoff)) {
+          await options.fire({ orderId: row.id, timer: due.timer, attempt: due.attempt });
+          fired++;
+        }
       }
-      return overdue.length;
+      return fired;
     },
     async start() {
       worker = new Worker<TimerFiring>(queueName, (job) => options.fire(job.data), { connection, prefix: options.queuePrefix, concurrency: 8 });
