@@ -25,6 +25,8 @@ interface ClaimedRow {
   body: string;
   headers: Record<string, string> | null;
   createdAt: Date;
+  /** An unsent row of the same key waits behind this one. */
+  hasSuccessor: boolean;
 }
 
 export interface OutboxRelayOptions {
@@ -37,9 +39,8 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes outbox rows in insertion order. Rows are claimed with FOR UPDATE SKIP LOCKED, so
- * several replicas relay one table at once without waiting for each other; a row whose key still
- * has an older unsent row held by someone else is left for later, which keeps per-key order across
- * replicas. A row is marked sent only after the broker acknowledged it; a failure leaves it pending
+ * several replicas relay one table at once without waiting for each other; a row is claimed only
+ * once every older row of its key is sent, which keeps per-key order across replicas. A row is marked sent only after the broker acknowledged it; a failure leaves it pending
  * with a backoff. Nothing is ever dropped: at worst a row is published twice (crash between publish
  * and mark), and consumers' inboxes absorb that.
  */
@@ -60,24 +61,30 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let again = false;
   let stopped = false;
 
-  async function publishOneBatch(): Promise<number> {
+  async function publishOneBatch(): Promise<{ published: number; more: boolean }> {
     const em = orm.em.fork();
     let claimedIds: number[] = [];
     try {
       return await em.transactional(
         async (tx) => {
-          const rows = (
+          // Only rows that are the oldest unsent row of their key: the subquery is a plain consistent
+          // read (it takes no locks), so it also sees older rows another relay holds right now and
+          // keeps this relay away from their successors. Per-key order holds across replicas.
+          const publishable = (
             await tx.execute<Record<string, unknown>[]>(
-              `select id, topic, message_key, body, headers, created_at from outbox_message
-                where sent_at is null and next_attempt_at <= now(3)
-                order by id limit ? for update skip locked`,
+              `select o.id, o.topic, o.message_key, o.body, o.headers, o.created_at,
+                      exists (select 1 from outbox_message s
+                               where s.message_key = o.message_key and s.sent_at is null and s.id > o.id) as has_successor
+                 from outbox_message o
+                where o.sent_at is null and o.next_attempt_at <= now(3)
+                  and not exists (select 1 from outbox_message p
+                                   where p.message_key = o.message_key and p.sent_at is null and p.id < o.id)
+                order by o.id limit ? for update skip locked`,
               [batchSize],
             )
           ).map(toClaimedRow);
-          if (rows.length === 0) return 0;
-          claimedIds = rows.map((row) => row.id);
-          const publishable = await inKeyOrder(tx, rows);
-          if (publishable.length === 0) return 0;
+          if (publishable.length === 0) return { published: 0, more: false };
+          claimedIds = publishable.map((row) => row.id);
           await producer.send(
             publishable.map((row) => ({
               topic: row.topic,
@@ -93,7 +100,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             published.inc({ topic: row.topic });
             publishLatency.observe((now - row.createdAt.getTime()) / 1000);
           }
-          return publishable.length;
+          // Worth another round at once if the batch was full or a key has a row waiting behind the one sent.
+          return { published: publishable.length, more: publishable.length >= batchSize || publishable.some((row) => row.hasSuccessor) };
         },
         { isolationLevel: IsolationLevel.READ_COMMITTED },
       );
@@ -103,27 +111,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await postpone(claimedIds, error).catch((postponeError) =>
         logger.warn({ err: errorMessage(postponeError) }, 'could not record outbox backoff'),
       );
-      return 0;
+      return { published: 0, more: false };
     }
-  }
-
-  /** Drop rows whose key has an older unsent row that another relay holds (or that is backing off). */
-  async function inKeyOrder(tx: ReturnType<Orm['em']['fork']>, rows: ClaimedRow[]): Promise<ClaimedRow[]> {
-    const firstClaimedByKey = new Map<string, number>();
-    for (const row of rows) {
-      if (row.messageKey !== null && !firstClaimedByKey.has(row.messageKey)) firstClaimedByKey.set(row.messageKey, row.id);
-    }
-    if (firstClaimedByKey.size === 0) return rows;
-    const keys = [...firstClaimedByKey.keys()];
-    const oldest = await tx.execute<{ message_key: string; first_id: unknown }[]>(
-      `select message_key, min(id) as first_id from outbox_message
-        where sent_at is null and message_key in (${keys.map(() => '?').join(',')}) group by message_key`,
-      keys,
-    );
-    const blocked = new Set(
-      oldest.filter((entry) => Number(entry.first_id) < firstClaimedByKey.get(entry.message_key)!).map((e) => e.message_key),
-    );
-    return blocked.size === 0 ? rows : rows.filter((row) => row.messageKey === null || !blocked.has(row.messageKey));
   }
 
   async function postpone(ids: number[], error: unknown): Promise<void> {
@@ -146,10 +135,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function loop(): Promise<void> {
     do {
       again = false;
-      let publishedCount: number;
+      let more: boolean;
       do {
-        publishedCount = await publishOneBatch();
-      } while (publishedCount >= batchSize && !stopped);
+        ({ more } = await publishOneBatch());
+      } while (more && !stopped);
     } while (again && !stopped);
   }
 
@@ -214,5 +203,6 @@ function toClaimedRow(row: Record<string, unknown>): ClaimedRow {
     body: String(row.body),
     headers: headers == null ? null : typeof headers === 'string' ? JSON.parse(headers) : (headers as Record<string, string>),
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(String(row.created_at)),
+    hasSuccessor: Number(row.has_successor) === 1,
   };
 }
