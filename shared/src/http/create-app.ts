@@ -6,6 +6,8 @@ import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
+import { httpServerSpans } from '../observability/http-tracing.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { counter, histogram } from '../observability/metrics.ts';
 import { problemContentType, ProblemError, type Problem } from './problem.ts';
 
@@ -31,6 +33,8 @@ function validationProblem(c: Context, issues: { path: PropertyKey[]; message: s
 export interface CreateAppOptions {
   logger: Logger;
   metrics: Registry;
+  /** A server span per request when tracing is on. */
+  tracing?: Tracing;
 }
 
 /**
@@ -48,6 +52,7 @@ export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenA
     },
   });
 
+  if (options.tracing?.enabled) app.use('*', httpServerSpans(options.tracing));
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     const started = performance.now();

@@ -9,6 +9,9 @@ import { errorMessage, isRetryable, PoisonMessageError } from '../db/retryable-e
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaProducer } from '../kafka/kafka-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram } from '../observability/metrics.ts';
+import { countedDeadLetters } from '../observability/dead-letter-metrics.ts';
+import { inConsumeSpan, inTransactionSpan, noteMessageOutcome, traceIdOfMessage } from '../observability/messaging-tracing.ts';
+import { noTracing, type Tracing } from '../observability/tracing.ts';
 import { backoffMs, sleep } from '../runtime/sleep.ts';
 import { parseRecord } from './parse-record.ts';
 
@@ -52,6 +55,8 @@ export interface MessageConsumerOptions {
   /** A new consumer group starts at the beginning of its topics (default) or only sees new records. */
   fromBeginning?: boolean;
   commitEveryMessage?: boolean;
+  /** A consume span per record (child of the sender's) and one per handler transaction; off when absent. */
+  tracing?: Tracing;
 }
 
 export interface MessageConsumer {
@@ -72,7 +77,8 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   const { orm, logger } = options;
   const maxTerminalAttempts = options.maxTerminalAttempts ?? 3;
   const routes = new Map(options.routes.map((entry) => [entry.topic as string, entry]));
-  const deadLetters = createDeadLetterPublisher(options.producer, options.groupId);
+  const deadLetters = countedDeadLetters(createDeadLetterPublisher(options.producer, options.groupId), options.metrics);
+  const tracing = options.tracing ?? noTracing;
   const stopping = new AbortController();
   let consumer: KafkaConsumer | null = null;
 
@@ -90,7 +96,12 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       return;
     }
     const { envelope, message } = parsed;
-    const messageLogger = logger.child({ orderId: envelope.orderId, messageId: envelope.messageId, type: envelope.type });
+    const messageLogger = logger.child({
+      orderId: envelope.orderId,
+      messageId: envelope.messageId,
+      type: envelope.type,
+      traceId: traceIdOfMessage(record, envelope),
+    });
     let terminalFailures = 0;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
@@ -98,6 +109,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         const outcome = await handleOnce(entry, message, envelope, record, messageLogger);
         handleSeconds.observe({ topic: record.topic }, (performance.now() - started) / 1000);
         handled.inc({ topic: record.topic, outcome });
+        noteMessageOutcome(outcome);
         return;
       } catch (error) {
         if (stopping.signal.aborted) throw error; // leave the offset uncommitted: redelivered after restart
@@ -132,7 +144,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
     messageLogger: Logger,
   ): Promise<'handled' | 'duplicate'> {
     const effects: (() => void | Promise<void>)[] = [];
-    const outcome = await orm.em.fork().transactional(async (em) => {
+    const outcome = await inTransactionSpan(tracing, `handle ${envelope.type}`, () => orm.em.fork().transactional(async (em) => {
       const inserted = await em.execute<{ affectedRows: number }>(
         'insert ignore into inbox_message (message_id, topic, type, received_at) values (?, ?, ?, now(3))',
         [envelope.messageId, record.topic, envelope.type],
@@ -147,7 +159,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         afterCommit: (effect) => effects.push(effect),
       });
       return 'handled' as const;
-    });
+    }));
     if (outcome === 'duplicate') messageLogger.debug('duplicate message skipped');
     for (const effect of effects) {
       try {
@@ -171,7 +183,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         fromBeginning: options.fromBeginning ?? true,
         commitEveryMessage: options.commitEveryMessage,
       });
-      await consumer.run(handleRecord);
+      await consumer.run(tracing.enabled ? (record) => inConsumeSpan(tracing, record, options.groupId, () => handleRecord(record)) : handleRecord);
     },
     async stop() {
       stopping.abort();

@@ -6,6 +6,8 @@ import type { KafkaProducer } from '../kafka/kafka-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, gauge, histogram } from '../observability/metrics.ts';
 import { backoffMs } from '../runtime/sleep.ts';
+import { startPublishSpans } from '../observability/messaging-tracing.ts';
+import { noTracing, type Tracing } from '../observability/tracing.ts';
 
 export interface OutboxRelay {
   /** Publish pending rows now (called right after a commit that added rows). Cheap when idle. */
@@ -35,6 +37,8 @@ export interface OutboxRelayOptions {
   logger: Logger;
   metrics: Registry;
   batchSize?: number;
+  /** Send spans per row (child of the row's stored trace context); off by default. */
+  tracing?: Tracing;
 }
 
 /**
@@ -47,6 +51,7 @@ export interface OutboxRelayOptions {
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, producer, logger } = options;
   const batchSize = options.batchSize ?? 500;
+  const tracing = options.tracing ?? noTracing;
   const published = counter(options.metrics, 'outbox_messages_published_total', 'Outbox rows published', ['topic']);
   const failures = counter(options.metrics, 'outbox_publish_failures_total', 'Failed outbox publish attempts');
   const publishLatency = histogram(
@@ -85,14 +90,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           ).map(toClaimedRow);
           if (publishable.length === 0) return { published: 0, more: false };
           claimedIds = publishable.map((row) => row.id);
-          await producer.send(
-            publishable.map((row) => ({
-              topic: row.topic,
-              key: row.messageKey,
-              value: row.body,
-              headers: row.headers ?? undefined,
-            })),
-          );
+          const spans = startPublishSpans(tracing, publishable); // null when tracing is off
+          try {
+            await producer.send(
+              publishable.map((row, index) => ({
+                topic: row.topic,
+                key: row.messageKey,
+                value: row.body,
+                headers: spans ? spans.headers[index] : (row.headers ?? undefined),
+              })),
+            );
+          } catch (error) {
+            spans?.end(error);
+            throw error;
+          }
+          spans?.end();
           const ids = publishable.map((row) => row.id);
           await tx.execute(`update outbox_message set sent_at = now(3) where id in (${ids.map(() => '?').join(',')})`, ids);
           const now = Date.now();

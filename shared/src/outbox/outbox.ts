@@ -3,6 +3,7 @@ import type { Envelope } from '../contracts/envelope.ts';
 import type { Em } from '../db/orm.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Ids } from '../runtime/ids.ts';
+import { withTraceContext } from '../observability/tracing.ts';
 import { OutboxMessage } from './outbox-message.entity.ts';
 
 export interface NewMessage {
@@ -46,7 +47,8 @@ export function createOutbox(deps: { ids: Ids; clock: Clock }): Outbox {
         messageKey: message.key === undefined ? message.orderId : message.key,
         type: envelope.type,
         body: JSON.stringify(envelope),
-        headers: message.headers ?? null,
+        // the active trace context (traceparent), so the consumer's span joins this trace
+        headers: withTraceContext(message.headers),
         createdAt: now,
         attempts: 0,
         nextAttemptAt: now,

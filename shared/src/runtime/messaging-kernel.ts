@@ -7,6 +7,7 @@ import { createScheduledJobs, type ScheduledJob, type ScheduledJobs } from '../j
 import type { KafkaClient, KafkaProducer } from '../kafka/kafka-client.ts';
 import { createKafkajsClient } from '../kafka/kafkajs-client.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.ts';
 import { Redis } from 'ioredis';
@@ -36,6 +37,8 @@ export interface MessagingKernelOptions {
   extraJobs?: ScheduledJob[];
   outboxSweepEveryMs?: number;
   outboxRetentionMs?: number;
+  /** The relay's send spans (off when absent). */
+  tracing?: Tracing;
 }
 
 /** Kafka client, producer, outbox, relay and periodic jobs of one service process, wired once. */
@@ -56,7 +59,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   );
   const producer = await kafka.producer();
   const outbox = createOutbox({ ids: options.ids, clock: options.clock });
-  const relay = createOutboxRelay({ orm: options.orm, producer, logger, metrics: options.metrics });
+  const relay = createOutboxRelay({ orm: options.orm, producer, logger, metrics: options.metrics, tracing: options.tracing });
   const retentionMs = options.outboxRetentionMs ?? 60 * 60 * 1000;
   const jobs = createScheduledJobs({
     redisUrl: env.REDIS_URL,

@@ -11,8 +11,11 @@ import { startServer, type RunningServer } from '../http/serve.ts';
 import { InboxMessage } from '../inbox/inbox-message.entity.ts';
 import { createMessageConsumer, type MessageConsumer, type Route } from '../inbox/message-consumer.ts';
 import type { ScheduledJob } from '../jobs/scheduled-jobs.ts';
+import { createConsumerLagMonitor, type ConsumerLagMonitor } from '../observability/consumer-lag.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
+import { createTracing, type Tracing } from '../observability/tracing.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { OutboxMessage } from '../outbox/outbox-message.entity.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { randomIds, type Ids } from './ids.ts';
@@ -29,6 +32,8 @@ export interface ServiceDeps {
   ids: Ids;
   clock: Clock;
   messaging: MessagingKernel;
+  /** Spans of this service (a no-op unless the OTEL_* environment turns tracing on). */
+  tracing: Tracing;
 }
 
 export interface ServiceParts {
@@ -61,6 +66,8 @@ export interface ServiceOverrides {
   env?: Record<string, string | undefined>;
   ids?: Ids;
   clock?: Clock;
+  /** Trace into this exporter whatever the environment says (tests: an in-memory exporter). */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningService {
@@ -86,6 +93,13 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   const metrics = createMetricsRegistry(definition.name);
   const ids = overrides.ids ?? randomIds;
   const clock = overrides.clock ?? systemClock;
+  const tracing = await createTracing({
+    service: definition.name,
+    instanceId: env.INSTANCE_ID,
+    env: rawEnv,
+    exporter: overrides.spanExporter,
+    logger,
+  });
 
   const orm = await openOrm({
     env,
@@ -94,12 +108,12 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     migrations: [messagingMigration, ...definition.migrations],
   });
   await migrate(orm);
-  const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock });
-  const deps: ServiceDeps = { env, rawEnv, orm, logger, metrics, ids, clock, messaging };
+  const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock, tracing });
+  const deps: ServiceDeps = { env, rawEnv, orm, logger, metrics, ids, clock, messaging, tracing };
   const parts = await definition.build(deps);
   if (parts.jobs) messaging.jobs.add(...parts.jobs);
 
-  const app = createApp({ logger, metrics });
+  const app = createApp({ logger, metrics, tracing });
   app.use('/api/*', (c, next) => RequestContext.create(orm.em, next));
   parts.api(app);
   addPlatformRoutes(app, {
@@ -112,6 +126,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
 
   await parts.onStart?.();
   let consumer: MessageConsumer | null = null;
+  let consumerLag: ConsumerLagMonitor | null = null;
   if (parts.consumers.length > 0) {
     consumer = createMessageConsumer({
       orm,
@@ -122,10 +137,19 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
       routes: parts.consumers,
       logger,
       metrics,
+      tracing,
+    });
+    consumerLag = createConsumerLagMonitor({
+      kafka: messaging.kafka,
+      groupId: env.KAFKA_GROUP_ID ?? definition.name,
+      topics: parts.consumers.map((entry) => entry.topic),
+      metrics,
+      logger,
     });
   }
   const [server] = await Promise.all([startServer(app.fetch, env.HOST, port), consumer?.start()]);
   await messaging.jobs.start();
+  consumerLag?.start();
   messaging.relay.nudge();
   const url = `http://${env.HOST}:${server.port}`;
   logger.info({ url, dbName }, `${definition.name} started`);
@@ -141,9 +165,11 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
       stopped ??= (async () => {
         await server.close();
         await consumer?.stop();
+        await consumerLag?.stop();
         await parts.onStop?.();
         await messaging.close();
         await orm.close(true);
+        await tracing.shutdown();
       })();
       return stopped;
     },
