@@ -17,6 +17,8 @@ export interface PlatformRoutesOptions {
   version: string;
   metrics: Registry;
   healthChecks: HealthCheck[];
+  /** Adds what the route definitions do not say to the generated OpenAPI document (e.g. who may call each route). */
+  decorateDocument?: <T extends object>(document: T) => T;
 }
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -34,7 +36,8 @@ const swaggerPage = (title: string) => `<!doctype html>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
 <script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });</script>
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout',
+  persistAuthorization: true });</script>
 </body></html>`;
 
 /**
@@ -42,10 +45,12 @@ const swaggerPage = (title: string) => `<!doctype html>
  * node_modules (no CDN: works offline), Prometheus metrics and a health check of its dependencies.
  */
 export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: PlatformRoutesOptions): void {
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: { title: options.title, version: options.version, description: options.description },
-  });
+  };
+  const decorate = options.decorateDocument ?? (<T,>(document: T) => document);
+  app.get('/openapi.json', (c) => c.json(decorate(app.getOpenAPI31Document(documentConfig))));
   app.get('/swagger-ui.html', (c) => c.html(swaggerPage(options.title)));
   app.get('/docs', (c) => c.redirect('/swagger-ui.html'));
   app.get('/docs/assets/:file', async (c) => {

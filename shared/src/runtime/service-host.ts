@@ -5,6 +5,12 @@ import type { Registry } from 'prom-client';
 import { baseEnvSchema, parseEnv, type BaseEnv } from '../config/env.ts';
 import { messagingMigration } from '../db/messaging-migration.ts';
 import { migrate, openOrm, type Orm } from '../db/orm.ts';
+import type { AccessRule } from '../http/auth/access-rules.ts';
+import { authEnvSchema } from '../http/auth/auth-env.ts';
+import { bearerAuth } from '../http/auth/bearer-auth.ts';
+import { jwksTokenVerifier } from '../http/auth/jwks-verifier.ts';
+import { documentBearerAuth } from '../http/auth/openapi-security.ts';
+import type { TokenVerifier } from '../http/auth/token-verifier.ts';
 import { createApp } from '../http/create-app.ts';
 import { addPlatformRoutes } from '../http/platform-routes.ts';
 import { startServer, type RunningServer } from '../http/serve.ts';
@@ -46,6 +52,8 @@ export interface ServiceParts {
   onStart?(): Promise<void>;
   /** Runs first on shutdown (e.g. stop a timer worker). */
   onStop?(): Promise<void>;
+  /** Verifies bearer tokens; default: with the order service's published keys (AUTH_JWKS_URL / AUTH_JWKS_FILE). */
+  tokenVerifier?: TokenVerifier;
 }
 
 export interface ServiceDefinition {
@@ -58,6 +66,8 @@ export interface ServiceDefinition {
   /** The service's own migrations; the messaging tables migration is prepended. */
   migrations: MigrationObject[];
   build(deps: ServiceDeps): ServiceParts | Promise<ServiceParts>;
+  /** Who may call which /api route (first match wins); an /api route without a rule is admin-only. */
+  access?: AccessRule[];
 }
 
 export interface ServiceOverrides {
@@ -87,6 +97,7 @@ export interface RunningService {
 export async function startService(definition: ServiceDefinition, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const rawEnv = { ...process.env, ...overrides.env };
   const env = parseEnv(baseEnvSchema, rawEnv);
+  const auth = parseEnv(authEnvSchema, rawEnv);
   const port = overrides.port ?? Number(rawEnv.PORT ?? definition.defaultPort);
   const dbName = overrides.dbName ?? rawEnv.DB_NAME ?? definition.defaultDbName;
   const logger = createLogger(definition.name, env.LOG_LEVEL);
@@ -114,6 +125,10 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   if (parts.jobs) messaging.jobs.add(...parts.jobs);
 
   const app = createApp({ logger, metrics, tracing });
+  const access = definition.access ?? [];
+  const verifier = parts.tokenVerifier ?? jwksTokenVerifier(auth, { clock, logger });
+  app.use('/api/*', bearerAuth({ mode: auth.AUTH_MODE, verifier, rules: access, logger }));
+  if (auth.AUTH_MODE === 'off') logger.warn('AUTH_MODE=off: every /api route is open to anyone');
   app.use('/api/*', (c, next) => RequestContext.create(orm.em, next));
   parts.api(app);
   addPlatformRoutes(app, {
@@ -122,6 +137,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     version: '1.0.0',
     metrics,
     healthChecks: messaging.healthChecks,
+    decorateDocument: documentBearerAuth(access, auth.AUTH_MODE),
   });
 
   await parts.onStart?.();
