@@ -1,5 +1,8 @@
 import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
+import { addAuthRoutes, createOrderAuth } from './auth/auth.index.ts';
+import { orderServiceAccess } from './auth/order-access.ts';
+import { sagaPagesGuard } from './auth/saga-pages-guard.ts';
 import { CatalogProduct } from './catalog/catalog-product.entity.ts';
 import { addCatalogRoutes } from './catalog/catalog.index.ts';
 import { createCatalogPrices } from './catalog/catalog-prices.ts';
@@ -31,8 +34,11 @@ export const orderService: ServiceDefinition = {
   defaultDbName: 'order_db',
   entities: [CustomerOrder, SagaEvent, CatalogProduct, DeadLetter],
   migrations: orderMigrations,
+  access: orderServiceAccess,
   build(deps) {
     const { orm, logger, metrics, messaging, env } = deps;
+    // The platform's token issuer: signing keys, tokens, the JWKS (see auth/).
+    const auth = createOrderAuth(deps);
     const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock });
     let timerJobs: SagaTimerJobs;
     const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
@@ -77,7 +83,10 @@ export const orderService: ServiceDefinition = {
     });
 
     return {
+      tokenVerifier: auth.verifier,
       api(app) {
+        addAuthRoutes(app, auth);
+        app.use('*', sagaPagesGuard({ mode: auth.settings.AUTH_MODE, verifier: auth.verifier }));
         addOrderRoutes(app, { orm, placeOrder });
         addCatalogRoutes(app, { orm });
         addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });

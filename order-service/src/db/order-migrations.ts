@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { CreateDeadLettersIndexRecentOrders } from './order-0002-dead-letters.ts';
+import { CreateSigningKeys } from './order-0005-signing-keys.ts';
 
 class CreateOrderTables extends Migration {
   override up(): void {
@@ -97,4 +98,5 @@ export const orderMigrations: MigrationObject[] = [
   { name: 'order-0002-dead-letters-recent-orders', class: CreateDeadLettersIndexRecentOrders },
   { name: 'order-0003-orders-by-update', class: IndexOrdersByUpdate },
   { name: 'order-0004-timers-in-order-row', class: TimersInOrderRow },
+  { name: 'order-0005-signing-keys', class: CreateSigningKeys },
 ];

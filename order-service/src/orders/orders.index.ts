@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Orm } from '#shared/db/orm.ts';
+import { canActFor, principalOf } from '#shared/http/auth/principal.ts';
 import { notFound, ProblemError, unprocessable } from '#shared/http/problem.ts';
 import { CustomerOrder, type CustomerOrderRow } from './order.entity.ts';
 import * as routes from './orders.routes.ts';
@@ -16,7 +17,12 @@ const view = (order: CustomerOrderRow) => ({
 
 export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: ReturnType<typeof createPlaceOrder> }): void {
   app.openapi(routes.createOrder, async (c) => {
-    const result = await deps.placeOrder(c.req.valid('json'), c.req.valid('header')['idempotency-key'] ?? null);
+    const order = c.req.valid('json');
+    // Checked before anything is stored: a customer orders for themselves (an admin for anyone).
+    if (!canActFor(principalOf(c), order.customerId)) {
+      throw new ProblemError(403, 'Forbidden', 'a customer may only place orders for themselves');
+    }
+    const result = await deps.placeOrder(order, c.req.valid('header')['idempotency-key'] ?? null);
     if (!result.ok) {
       if (result.reason === 'idempotency-conflict') {
         throw new ProblemError(409, 'Conflict', 'this Idempotency-Key was used with a different request body');
@@ -32,12 +38,21 @@ export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: R
 
   app.openapi(routes.getOrder, async (c) => {
     const order = await deps.orm.em.fork().findOne(CustomerOrder, { id: c.req.valid('param').orderTrackingId });
-    if (!order) throw notFound('order');
+    // Another customer's order is answered as missing, so order ids cannot be probed.
+    if (!order || !canActFor(principalOf(c), order.customerId)) throw notFound('order');
     return c.json(view(order), 200);
   });
 
   app.openapi(routes.listOrders, async (c) => {
-    const { customerId, status, updatedSince, page, size } = c.req.valid('query');
+    const { status, updatedSince, page, size } = c.req.valid('query');
+    let { customerId } = c.req.valid('query');
+    const principal = principalOf(c);
+    if (principal.role !== 'admin') {
+      if (customerId !== undefined && !canActFor(principal, customerId)) {
+        throw new ProblemError(403, 'Forbidden', "a customer may only list their own orders");
+      }
+      customerId = principal.subject;
+    }
     const where = {
       ...(customerId ? { customerId } : {}),
       ...(status ? { status } : {}),

@@ -79,7 +79,7 @@ export const listOrders = createRoute({
   method: 'get',
   path: '/api/v1/orders',
   tags: ['Orders'],
-  summary: 'List orders (operators)',
+  summary: 'List orders (operators: all; a customer: their own)',
   request: {
     query: z.object({
       customerId: id.optional(),

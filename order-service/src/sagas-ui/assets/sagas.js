@@ -8,6 +8,22 @@
   const live = document.getElementById('live');
   const page = document.body.dataset.page;
 
+  // The admin token lives in a cookie scoped to /sagas (set by the sign-in page), which opens the
+  // pages when navigating; the script sends it as a bearer header to the API.
+  const tokenCookie = 'sagas_token';
+  function token() {
+    const entry = document.cookie.split('; ').find((part) => part.startsWith(`${tokenCookie}=`));
+    return entry ? entry.slice(tokenCookie.length + 1) : null;
+  }
+  function authHeaders(headers) {
+    const current = token();
+    return current ? Object.assign({}, headers, { authorization: `Bearer ${current}` }) : headers;
+  }
+  function signOut() {
+    document.cookie = `${tokenCookie}=; Path=/sagas; Max-Age=0; SameSite=Strict`;
+    location.reload();
+  }
+
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
@@ -100,7 +116,8 @@
 
   async function pollOverview() {
     try {
-      const response = await fetch(data.overviewUrl, { headers: { accept: 'application/json' } });
+      const response = await fetch(data.overviewUrl, { headers: authHeaders({ accept: 'application/json' }) });
+      if (response.status === 401) return signOut();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const overview = await response.json();
       showOverview(overview);
@@ -115,7 +132,8 @@
 
   async function refreshOrder() {
     try {
-      const response = await fetch(location.href, { headers: { accept: 'text/html' } });
+      const response = await fetch(location.href, { headers: authHeaders({ accept: 'text/html' }) });
+      if (response.status === 401) return signOut();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const next = new DOMParser().parseFromString(await response.text(), 'text/html');
       const typing = document.activeElement && document.activeElement.name === 'reason' && document.activeElement.value;
@@ -136,9 +154,10 @@
     const message = document.getElementById('action-message');
     const response = await fetch(url, {
       method: 'POST',
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: authHeaders(body ? { 'content-type': 'application/json' } : {}),
       body: body ? JSON.stringify(body) : undefined,
     });
+    if (response.status === 401) return signOut();
     const result = await response.json().catch(() => ({}));
     if (message) {
       message.textContent = response.ok ? `done: now ${result.saga.state}` : `refused (${response.status}): ${result.detail || result.title}`;
@@ -164,6 +183,39 @@
     }
   }
 
+  function wireSignIn() {
+    const form = document.getElementById('sign-in-form');
+    if (!form) return;
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const message = document.getElementById('sign-in-message');
+      const response = await fetch('/api/v1/auth/tokens', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ admin: true, password: form.elements.password.value }),
+      });
+      const result = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        message.textContent = `refused (${response.status}): ${result.detail || result.title}`;
+        message.className = 'message error';
+        return;
+      }
+      const secure = location.protocol === 'https:' ? '; Secure' : '';
+      document.cookie = `${tokenCookie}=${result.accessToken}; Path=/sagas; Max-Age=${result.expiresIn}; SameSite=Strict${secure}`;
+      location.reload();
+    });
+  }
+
+  if (page === 'sign-in') wireSignIn();
+  if (page !== 'sign-in' && token()) {
+    const header = document.querySelector('header.top');
+    const link = el('a', { href: '#', id: 'sign-out' }, 'sign out');
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      signOut();
+    });
+    if (header) header.insertBefore(link, document.getElementById('live'));
+  }
   if (page === 'overview') pollOverview();
   if (page === 'order') {
     wireOrderActions();

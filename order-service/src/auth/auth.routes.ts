@@ -1,0 +1,102 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { problemResponses } from '#shared/http/problem.ts';
+import { ROLES } from '#shared/http/auth/principal.ts';
+
+const password = z.string().min(1).max(200).openapi({ example: 'customer-password' });
+
+export const tokenRequestSchema = z
+  .union([
+    z.strictObject({
+      customerId: z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }),
+      password,
+    }),
+    z.strictObject({ admin: z.literal(true), password: password.openapi({ example: 'admin-password' }) }),
+  ])
+  .openapi('TokenRequest', {
+    description: 'A customer (the demo password, DEMO_CUSTOMER_PASSWORD; the customer must exist) or an admin (ADMIN_PASSWORD)',
+  });
+
+export const tokenSchema = z
+  .object({
+    accessToken: z.string().openapi({ description: 'ES256 JWT: send it as `Authorization: Bearer <accessToken>`' }),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Seconds' }),
+    expiresAt: z.string(),
+    role: z.enum(ROLES),
+    subject: z.string(),
+  })
+  .openapi('AccessToken');
+
+export const signingKeySchema = z
+  .object({
+    kid: z.string(),
+    active: z.boolean().openapi({ description: 'The key that signs new tokens' }),
+    createdAt: z.string(),
+    retiredAt: z.string().nullable(),
+    expiresAt: z.string().nullable().openapi({ description: 'When it stops verifying; null while it signs' }),
+    verifying: z.boolean(),
+  })
+  .openapi('SigningKey');
+
+export const issueToken = createRoute({
+  method: 'post',
+  path: '/api/v1/auth/tokens',
+  tags: ['Auth'],
+  summary: 'Get an access token (local and demo use)',
+  request: { body: { content: { 'application/json': { schema: tokenRequestSchema } }, required: true } },
+  responses: {
+    200: { description: 'A token', content: { 'application/json': { schema: tokenSchema } } },
+    ...problemResponses(400, 401, 413, 415, 503),
+  },
+});
+
+export const listSigningKeys = createRoute({
+  method: 'get',
+  path: '/api/v1/auth/keys',
+  tags: ['Auth'],
+  summary: 'The signing keys: the active one and retired ones (no key material)',
+  responses: {
+    200: { description: 'Newest first', content: { 'application/json': { schema: z.object({ items: z.array(signingKeySchema) }) } } },
+  },
+});
+
+export const rotateSigningKey = createRoute({
+  method: 'post',
+  path: '/api/v1/auth/keys/rotation',
+  tags: ['Auth'],
+  summary: 'Rotate the signing key',
+  description:
+    'A new key signs from now on; the previous one keeps verifying until the tokens it signed have expired. ' +
+    '`revokePrevious: true` (a leaked key): every earlier key, and every token it signed, stops verifying now ' +
+    '(in the other services once their cached key set is refreshed, AUTH_JWKS_MAX_AGE_MS).',
+  request: {
+    body: {
+      content: { 'application/json': { schema: z.strictObject({ revokePrevious: z.boolean().default(false) }).openapi('KeyRotation') } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Rotated',
+      content: { 'application/json': { schema: z.object({ kid: z.string(), retired: z.array(z.string()), keys: z.array(signingKeySchema) }) } },
+    },
+    ...problemResponses(400, 415),
+  },
+});
+
+export const jwks = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  tags: ['Auth'],
+  summary: 'Public keys that verify the platform tokens (RFC 7517 JWK Set)',
+  responses: {
+    200: {
+      description: 'The signing key and retired keys not yet expired',
+      content: {
+        'application/json': {
+          schema: z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), alg: z.string() }).catchall(z.unknown())) }).openapi('JwkSet'),
+        },
+      },
+    },
+  },
+});

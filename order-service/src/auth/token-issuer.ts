@@ -1,0 +1,69 @@
+import { SignJWT } from 'jose';
+import type { Role } from '#shared/http/auth/principal.ts';
+import { TOKEN_ALGORITHM } from '#shared/http/auth/token-verifier.ts';
+import type { Clock } from '#shared/runtime/clock.ts';
+import type { Ids } from '#shared/runtime/ids.ts';
+import type { SigningKey, SigningKeys } from './signing-keys.ts';
+
+export interface IssuedToken {
+  token: string;
+  kid: string;
+  role: Role;
+  subject: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface TokenIssuerSettings {
+  issuer: string;
+  audience: string;
+  /** A signing key older than this is rotated before it signs again (0: never by age). */
+  rotateAfterMs: number;
+  /** How long the signing key read from the database is reused before reading it again. */
+  keyCacheMs: number;
+}
+
+/**
+ * Signs access tokens with the active key: ES256, `kid` in the header; `iss`, `aud`, `sub`, `role`,
+ * `iat` = `nbf`, `exp`, and a `jti`.
+ */
+export function createTokenIssuer(deps: { keys: SigningKeys; clock: Clock; ids: Ids; settings: TokenIssuerSettings; onRotated?: () => void }) {
+  let cached: { key: SigningKey; readAt: number } | null = null;
+
+  async function signingKey(): Promise<SigningKey> {
+    const now = deps.clock.now().getTime();
+    if (cached && now - cached.readAt <= deps.settings.keyCacheMs) return cached.key;
+    let key = await deps.keys.active();
+    if (deps.settings.rotateAfterMs > 0 && now - key.createdAt.getTime() > deps.settings.rotateAfterMs) {
+      if (await deps.keys.rotate({ onlyIfActive: key.kid })) deps.onRotated?.();
+      key = await deps.keys.active();
+    }
+    cached = { key, readAt: now };
+    return key;
+  }
+
+  return {
+    async issue(claims: { subject: string; role: Role; ttlS: number }): Promise<IssuedToken> {
+      const key = await signingKey();
+      const issuedAt = deps.clock.now();
+      const iat = Math.floor(issuedAt.getTime() / 1000);
+      const token = await new SignJWT({ role: claims.role })
+        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: key.kid, typ: 'JWT' })
+        .setIssuer(deps.settings.issuer)
+        .setAudience(deps.settings.audience)
+        .setSubject(claims.subject)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + claims.ttlS)
+        .setJti(deps.ids.next())
+        .sign(key.privateKey);
+      return { token, kid: key.kid, role: claims.role, subject: claims.subject, issuedAt, expiresAt: new Date((iat + claims.ttlS) * 1000) };
+    },
+    /** Forget the cached signer (after a rotation on this process). */
+    forgetKey() {
+      cached = null;
+    },
+  };
+}
+
+export type TokenIssuer = ReturnType<typeof createTokenIssuer>;
