@@ -19,6 +19,7 @@ import { CustomerOrder } from './orders/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
 import { SagaEvent } from './saga/saga-event.entity.ts';
+import { createOrdersGauge, observedSagaSteps, tracedTimerFiring } from './saga/saga-observability.ts';
 import { createSagaRunner } from './saga/saga-runner.ts';
 import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
@@ -39,7 +40,7 @@ export const orderService: ServiceDefinition = {
     const { orm, logger, metrics, messaging, env } = deps;
     // The platform's token issuer: signing keys, tokens, the JWKS (see auth/).
     const auth = createOrderAuth(deps);
-    const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock });
+    const steps = observedSagaSteps(createSagaSteps({ outbox: messaging.outbox, clock: deps.clock }), { tracing: deps.tracing, metrics });
     let timerJobs: SagaTimerJobs;
     const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
     timerJobs = createSagaTimerJobs({
@@ -47,9 +48,9 @@ export const orderService: ServiceDefinition = {
       queuePrefix: env.QUEUE_PREFIX,
       orm,
       logger,
-      fire: async (firing) => {
+      fire: tracedTimerFiring(deps.tracing, async (firing) => {
         await saga.fireTimer(firing);
-      },
+      }),
     });
     const placeOrder = createPlaceOrder({
       orm,
@@ -69,7 +70,9 @@ export const orderService: ServiceDefinition = {
       logger,
       metrics,
       fromBeginning: true,
+      tracing: deps.tracing,
     });
+    const ordersGauge = createOrdersGauge({ orm, metrics, logger });
     // Operators: saga pages and API, and the dead letters of every service, read from the .dlq topics.
     const fireTimeout = createFireTimeout({ orm, runner: saga, clock: deps.clock });
     const requestCompensation = createRequestCompensation({ orm, runner: saga });
@@ -91,14 +94,16 @@ export const orderService: ServiceDefinition = {
         addCatalogRoutes(app, { orm });
         addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });
         addDeadLetterRoutes(app, { orm, redriveDeadLetter });
-        addSagaPages(app, { orm, clock: deps.clock });
+        addSagaPages(app, { orm, clock: deps.clock, traceUrl: deps.rawEnv.TRACE_UI_URL });
       },
       consumers: saga.replyRoutes(),
       jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => timerJobs.sweep() }],
       async onStart() {
         await Promise.all([catalogConsumer.start(), timerJobs.start(), deadLetterCollector.start()]);
+        ordersGauge.start();
       },
       async onStop() {
+        await ordersGauge.stop();
         await deadLetterCollector.stop();
         await catalogConsumer.stop();
         await timerJobs.stop();

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { CreateDeadLettersIndexRecentOrders } from './order-0002-dead-letters.ts';
+import { OrderTraceParent } from './order-0006-trace-parent.ts';
 import { CreateSigningKeys } from './order-0005-signing-keys.ts';
 
 class CreateOrderTables extends Migration {
@@ -99,4 +100,5 @@ export const orderMigrations: MigrationObject[] = [
   { name: 'order-0003-orders-by-update', class: IndexOrdersByUpdate },
   { name: 'order-0004-timers-in-order-row', class: TimersInOrderRow },
   { name: 'order-0005-signing-keys', class: CreateSigningKeys },
+  { name: 'order-0006-order-trace-parent', class: OrderTraceParent },
 ];

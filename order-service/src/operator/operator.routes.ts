@@ -56,6 +56,7 @@ export const sagaViewSchema = z
     snapshot: z.record(z.string(), z.unknown()).openapi({ description: 'The persisted XState snapshot (value + context)' }),
     history: z.array(historyEntrySchema),
     pendingTimers: z.array(pendingTimerSchema),
+    traceId: z.string().nullable().optional().openapi({ description: "OpenTelemetry trace id of the order's saga (null: placed with tracing off)" }),
   })
   .openapi('SagaView');
 

@@ -1,6 +1,7 @@
 // What operators read about sagas: one order's saga with its history and pending timers, how
 // many orders are in each state, the newest orders, and the stuck ones. Reads only.
 import type { Em } from '#shared/db/orm.ts';
+import { traceIdOf } from '#shared/observability/tracing.ts';
 import { isTerminal, restoreOrderSaga, type PersistedOrderSaga } from '#statecharts/order-saga.ts';
 import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
@@ -56,6 +57,8 @@ export interface SagaView {
   snapshot: PersistedOrderSaga;
   history: HistoryEntry[];
   pendingTimers: PendingTimer[];
+  /** The order's trace (OpenTelemetry trace id of its placement); null when it was placed with tracing off. */
+  traceId: string | null;
 }
 
 export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<SagaView | null> {
@@ -79,6 +82,7 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
     updatedAt: order.updatedAt.toISOString(),
     terminalAt: order.terminalAt?.toISOString() ?? null,
     snapshot: order.snapshot,
+    traceId: traceIdOf(order.traceParent),
     history: events.map((event) => ({
       sequence: event.sequence,
       eventType: event.eventType,

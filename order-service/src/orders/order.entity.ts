@@ -42,6 +42,8 @@ export const CustomerOrder = defineEntity({
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),
     terminalAt: p.datetime(3).nullable(),
+    /** W3C traceparent of the placement (null when tracing was off): timer firings join the order's trace. */
+    traceParent: p.string().length(55).nullable(),
   },
 });
 export type CustomerOrderRow = InstanceType<typeof CustomerOrder.class>;

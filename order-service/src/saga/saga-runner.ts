@@ -5,6 +5,7 @@ import { route, type Route } from '#shared/inbox/message-consumer.ts';
 import { topics } from '#shared/contracts/topics.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { counter, histogram } from '#shared/observability/metrics.ts';
+import { sagaMetrics } from '#shared/observability/saga-metrics.ts';
 import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
 import { backoffMs, sleep } from '#shared/runtime/sleep.ts';
 import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
@@ -34,9 +35,11 @@ export function createSagaRunner(deps: {
     [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   );
   const timeoutsFired = counter(deps.metrics, 'saga_timeouts_fired_total', 'Saga deadlines that fired', ['timer']);
+  const { compensations } = sagaMetrics(deps.metrics);
 
   async function afterCommit(result: StepResult, event: string, source: string): Promise<void> {
     stepsTotal.inc({ event, source, changed: String(result.changed) });
+    if (result.changed && result.order.status === 'CANCELLING' && result.statusBefore !== 'CANCELLING') compensations.inc({ trigger: event });
     if (result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime()) {
       sagaSeconds.observe({ outcome: result.order.status }, (result.order.terminalAt.getTime() - result.order.createdAt.getTime()) / 1000);
     }

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { Em } from '#shared/db/orm.ts';
 import type { Outbox } from '#shared/outbox/outbox.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
+import { activeTraceparent } from '#shared/observability/tracing.ts';
 import {
   advanceOrderSaga,
   isTerminal,
@@ -14,7 +15,7 @@ import {
 } from '#statecharts/order-saga.ts';
 import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
-import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type SagaTimer } from '#statecharts/saga-types.ts';
+import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
 import { CustomerOrder, type CustomerOrderRow, type DeliveryAddress } from '../orders/order.entity.ts';
 import { SagaEvent, type SagaEventSource } from './saga-event.entity.ts';
@@ -37,6 +38,8 @@ export interface TimerJobChange {
 
 export interface StepResult {
   order: CustomerOrderRow;
+  /** The order's status before this step (null: the step that placed it). */
+  statusBefore: OrderStatus | null;
   changed: boolean;
   effects: SagaEffect[];
   /** What to do after commit: nudge the relay when commands were queued; these timer job changes. */
@@ -84,6 +87,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
       createdAt: now,
       updatedAt: now,
       terminalAt: null,
+      traceParent: activeTraceparent(),
     });
     return record(em, order, null, { type: 'OrderPlaced' }, outcome, { source: 'http' });
   }
@@ -133,6 +137,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
   ): Promise<StepResult> {
     const now = clock.now();
     const next = outcome.snapshot;
+    const statusBefore = before ? order.status : null;
     if (outcome.changed) {
       order.snapshot = persistOrderSaga(next);
       order.status = orderStatusOf(next);
@@ -189,7 +194,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
     order.timers = timers;
     order.nextDeadlineAt = nextDeadlineOf(timers);
     await em.flush();
-    return { order, changed: outcome.changed, effects: outcome.effects, commandsQueued, timerJobs };
+    return { order, statusBefore, changed: outcome.changed, effects: outcome.effects, commandsQueued, timerJobs };
   }
 
   return { start, advance, fireTimer };

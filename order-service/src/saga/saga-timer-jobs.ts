@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Orm } from '#shared/db/orm.ts';
 import { errorMessage } from '#shared/db/retryable-errors.ts';
 import type { Logger } from '#shared/observability/logger.ts';
+import { activeTraceparent } from '#shared/observability/tracing.ts';
 import type { SagaTimer } from '#statecharts/saga-types.ts';
 import { dueTimers, type PendingTimers } from './pending-timers.ts';
 import type { TimerJobChange } from './saga-step.ts';
@@ -10,6 +11,8 @@ export interface TimerFiring {
   orderId: string;
   timer: SagaTimer;
   attempt: number;
+  /** The trace the firing joins (the step that armed it, or the order's placement); absent when tracing is off. */
+  traceparent?: string | null;
 }
 
 export interface SagaTimerJobs {
@@ -46,6 +49,7 @@ export function createSagaTimerJobs(options: {
 
   return {
     async apply(changes) {
+      const traceparent = activeTraceparent();
       for (const change of changes) {
         const jobId = timerJobId(change.orderId, change.timer, change.attempt);
         if (change.action === 'cancel') {
@@ -53,7 +57,9 @@ export function createSagaTimerJobs(options: {
         } else {
           await queue.add(
             'fire',
-            { orderId: change.orderId, timer: change.timer, attempt: change.attempt },
+            traceparent
+              ? { orderId: change.orderId, timer: change.timer, attempt: change.attempt, traceparent }
+              : { orderId: change.orderId, timer: change.timer, attempt: change.attempt },
             { jobId, delay: change.delayMs, removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 200 } },
           );
         }
@@ -62,8 +68,8 @@ export function createSagaTimerJobs(options: {
     async sweep() {
       const rows = await options.orm.em
         .fork()
-        .execute<{ id: string; timers: string | PendingTimers }[]>(
-          `select id, timers from customer_order
+        .execute<{ id: string; timers: string | PendingTimers; trace_parent: string | null }[]>(
+          `select id, timers, trace_parent from customer_order
             where next_deadline_at <= date_sub(now(3), interval ? microsecond) order by next_deadline_at limit 500`,
           [graceMs * 1000],
         );
@@ -72,7 +78,7 @@ export function createSagaTimerJobs(options: {
       for (const row of rows) {
         const timers = typeof row.timers === 'string' ? (JSON.parse(row.timers) as PendingTimers) : row.timers;
         for (const due of dueTimers(timers, cutoff)) {
-          await options.fire({ orderId: row.id, timer: due.timer, attempt: due.attempt });
+          await options.fire({ orderId: row.id, timer: due.timer, attempt: due.attempt, traceparent: row.trace_parent });
           fired++;
         }
       }

@@ -59,7 +59,13 @@ export function overviewBody(diagram: SafeHtml, legend: SafeHtml, stuckOlderThan
 </div>`;
 }
 
-export function orderBody(view: SagaView, diagram: SafeHtml, legend: SafeHtml, compensationRefusal: string | null): SafeHtml {
+export function orderBody(
+  view: SagaView,
+  diagram: SafeHtml,
+  legend: SafeHtml,
+  compensationRefusal: string | null,
+  traceUrl?: string | null,
+): SafeHtml {
   const started = view.history[0] ? Date.parse(view.history[0].occurredAt) : Date.parse(view.createdAt);
   return html`<section class="card" id="order-facts">
   <h2>Order <span class="mono">${view.orderId}</span> <span class="pill ${view.status}">${view.status}</span></h2>
@@ -70,6 +76,7 @@ export function orderBody(view: SagaView, diagram: SafeHtml, legend: SafeHtml, c
     <dt>Items</dt><dd>${view.items.map((item, index) => html`${index > 0 ? ', ' : ''}${item.quantity} × <span class="mono">${item.productId.slice(0, 8)}</span> @ ${item.price.toLocaleString('en')}`)} — total ${view.price.toLocaleString('en')} KRW</dd>
     <dt>Placed</dt><dd>${view.createdAt}</dd>
     <dt>Last change</dt><dd>${view.updatedAt}</dd>
+    <dt>Trace</dt><dd class="mono" id="order-trace">${traceCell(view.traceId, traceUrl)}</dd>
     ${view.terminalAt ? html`<dt>Finished</dt><dd>${view.terminalAt} (after ${formatDuration(Date.parse(view.terminalAt) - Date.parse(view.createdAt))})</dd>` : ''}
     ${view.failureMessages.length > 0 ? html`<dt>Failure</dt><dd>${view.failureMessages.join('; ')}</dd>` : ''}
     ${view.anomalies.length > 0 ? html`<dt>Anomalies</dt><dd class="warn">${view.anomalies.join('; ')}</dd>` : ''}
@@ -163,6 +170,14 @@ function noopReason(entry: HistoryEntry): string {
   if (!entry.stateBefore) return '';
   const reasons = noOpReasons(entry.stateBefore, entry.eventType);
   return reasons.length > 0 ? reasons.join(' / ') : 'no transition for this event here';
+}
+
+/** The order's trace id, linked to the trace viewer when TRACE_UI_URL is set (e.g. http://localhost:16686/trace/{traceId}). */
+function traceCell(traceId: string | null, traceUrl: string | null | undefined): SafeHtml | string {
+  if (!traceId) return html`<span class="legend-note">none (placed with tracing off)</span>`;
+  if (!traceUrl) return traceId;
+  const href = traceUrl.includes('{traceId}') ? traceUrl.replace('{traceId}', traceId) : `${traceUrl.replace(/\/+$/, '')}/trace/${traceId}`;
+  return html`<a href="${href}" target="_blank" rel="noopener">${traceId}</a>`;
 }
 
 export function errorBody(title: string, detail: string): SafeHtml {

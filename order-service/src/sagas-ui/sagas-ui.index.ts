@@ -26,7 +26,7 @@ const OVERVIEW_STUCK_AFTER = '5s';
  * orders; `/sagas/{orderId}` draws the path one order took and its timeline. Everything is
  * served from this service: no CDN, works offline.
  */
-export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock }): void {
+export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock; /** Trace viewer link for the order's trace id. */ traceUrl?: string }): void {
   const layout = layoutStatechart(orderSagaChart);
 
   app.get('/sagas/assets/:file', async (c) => {
@@ -58,7 +58,7 @@ export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock })
     return c.html(
       page(
         `Order ${orderId.slice(0, 8)} — saga`,
-        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null),
+        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl),
         { pageName: 'order', data: { orderId, terminal: view.terminal, refreshMs: 2_000 } },
       ),
     );
