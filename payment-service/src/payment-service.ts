@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
+import { paymentServiceAccess } from './auth/payment-access.ts';
 import { CreditHistory } from './credits/credit-history.entity.ts';
 import { createCreditQueries } from './credits/credit-queries.ts';
 import { addCreditRoutes } from './credits/credits.index.ts';
@@ -23,6 +24,7 @@ export const paymentService: ServiceDefinition = {
   defaultDbName: 'payment_db',
   entities: [CustomerCreditSchema, PaymentSchema, CreditHistory],
   migrations: paymentMigrations,
+  access: paymentServiceAccess,
   build(deps) {
     const { orm, clock, ids, messaging, metrics } = deps;
     const creditQueries = createCreditQueries({ orm });

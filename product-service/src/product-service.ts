@@ -7,6 +7,7 @@ import { productQueries } from './catalog/product-queries.ts';
 import { addProductRoutes } from './catalog/products.index.ts';
 import { republishCatalog } from './catalog/republish-catalog.ts';
 import { seedCatalog } from './catalog/seed-catalog.ts';
+import { productServiceAccess } from './auth/product-access.ts';
 import { productMigrations } from './db/product-migrations.ts';
 import { confirmStock } from './reservations/confirm-stock.ts';
 import { OrderStockSchema } from './reservations/order-stock.entity.ts';
@@ -24,6 +25,7 @@ export const productService: ServiceDefinition = {
   defaultDbName: 'product_db',
   entities: [ProductSchema, OrderStockSchema, ProductReservationSchema],
   migrations: productMigrations,
+  access: productServiceAccess,
   build(deps) {
     const { orm, clock, metrics, messaging } = deps;
     const catalog = { orm, clock, outbox: messaging.outbox, relay: messaging.relay };

@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { canActFor, principalOf } from '#shared/http/auth/principal.ts';
 import { notFound } from '#shared/http/problem.ts';
 import type { Payment } from './payment.entity.ts';
 import type { PaymentQueries } from './payment-queries.ts';
@@ -19,7 +20,8 @@ const paymentView = (payment: Payment) => ({
 export function createPaymentHandlers(deps: { queries: PaymentQueries }) {
   const getPayment: RouteHandler<typeof routes.getPayment> = async (c) => {
     const payment = await deps.queries.paymentOf(c.req.valid('param').orderId);
-    if (!payment) throw notFound('payment');
+    // Another customer's payment is answered as missing, so order ids cannot be probed.
+    if (!payment || !canActFor(principalOf(c), payment.customerId)) throw notFound('payment');
     return c.json(paymentView(payment), 200);
   };
   return { getPayment };
