@@ -77,6 +77,9 @@ start_replica() { # service replica
     return
   fi
   local env_vars=(PORT="$port" INSTANCE_ID="$replica")
+  # Product and payment verify tokens with the order service's keys; it asks payment about customers.
+  env_vars+=(AUTH_JWKS_URL="${AUTH_JWKS_URL:-http://127.0.0.1:$ORDER_PORT/.well-known/jwks.json}")
+  env_vars+=(PAYMENT_SERVICE_URL="${PAYMENT_SERVICE_URL:-http://127.0.0.1:$PAYMENT_PORT}")
   [[ -n "${DB_NAME_PREFIX:-}" ]] && env_vars+=(DB_NAME="${DB_NAME_PREFIX}${service%-service}_db")
   env "${env_vars[@]}" nohup node "$service/src/main.ts" >".run/$name.log" 2>&1 &
   pids+=("$!")
@@ -183,6 +186,17 @@ Commerce platform is up ($((SECONDS - started)) s):
   health           /health   metrics  /metrics
   logs             .run/<service>.log
 INFO
+if [[ "${AUTH_MODE:-on}" == off ]]; then
+  echo "  auth             AUTH_MODE=off: the API is open (local experiments only)"
+else
+  cat <<INFO
+  auth             every /api call needs a bearer token (README, Security); get one with
+                     npm run -s token -- --admin            (ADMIN_PASSWORD, demo default admin-password)
+                     npm run -s token -- --customer 3fa85f64-5717-4562-b3fc-2c963f66afa6   (DEMO_CUSTOMER_PASSWORD)
+                   curl -H "Authorization: Bearer \$(npm run -s token -- --admin)" http://127.0.0.1:$PRODUCT_PORT/api/v1/products
+                   saga pages http://127.0.0.1:$ORDER_PORT/sagas ask for the admin password
+INFO
+fi
 if ((replicas > 1)); then
   for service in order-service product-service payment-service; do
     list=""

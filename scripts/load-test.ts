@@ -1,11 +1,15 @@
 // npm run load -- [--orders 100] [--concurrency 100] [--rate 300 --duration 20] [--base-url URL]
 //                 [--product-url URL] [--payment-url URL] [--haproxy] [--deadline 60] [--json out.json]
-//                 [--html out.html] [--no-floor] [--no-top-up]
+//                 [--html out.html] [--no-floor] [--no-top-up] [--token <admin JWT>]
 // Places orders against running services, waits for every saga to end, checks stock and money
 // invariants through the services' own APIs and prints latency, throughput and this machine's floor.
+// Tokens: each order is placed with its own customer's token and the rest (stock, top-ups, the order
+// feed, invariants) with an admin token, all asked of the order service with $DEMO_CUSTOMER_PASSWORD
+// and $ADMIN_PASSWORD (demo defaults); --token (or $LOAD_TOKEN) is an admin token to use instead.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { runLoadTest } from './load/load-test.ts';
+import { orderServiceAuth } from './load/platform-api.ts';
 import { printReport, progressPrinter, writeHistogram } from './load/report.ts';
 
 const { values } = parseArgs({
@@ -66,7 +70,7 @@ const { report, orders: placed } = await runLoadTest({
   deadlineMs: positive('deadline', values.deadline)! * 1000,
   measureFloor: !values['no-floor'],
   topUp: !values['no-top-up'],
-  authHeader: token ? () => ({ authorization: `Bearer ${token}` }) : undefined,
+  auth: orderServiceAuth(urls.order, { adminToken: token }),
   onProgress: progressPrinter(),
 });
 printReport(report);

@@ -11,6 +11,8 @@
 // DB_NAME — default order_db — as for the service) and runs the machine purely: it changes nothing.
 // timeout, compensate and show change or read a live saga, so they go through the running order
 // service's API (--url, default $ORDER_SERVICE_URL or http://127.0.0.1:8181): one path changes sagas.
+// They call it as an admin: --token, else $ORDER_SERVICE_TOKEN, else a token asked for with
+// $ADMIN_PASSWORD (default: the README's demo password).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { baseEnvSchema, parseEnv } from '../shared/src/config/env.ts';
@@ -21,6 +23,7 @@ import { CustomerOrder } from '../order-service/src/orders/order.entity.ts';
 import { SagaEvent } from '../order-service/src/saga/saga-event.entity.ts';
 import { currentOrderSaga, replayStoredOrders } from '../order-service/src/operator/replay-stored-orders.ts';
 import { describeDivergence } from '../order-service/src/operator/saga-replay.ts';
+import { tokenClient } from './lib/token-client.ts';
 
 const usage = `usage: npm run saga -- <command> [options]
 
@@ -33,6 +36,7 @@ const usage = `usage: npm run saga -- <command> [options]
 
 options:
   --url <base URL>   order service for timeout/compensate/show (default $ORDER_SERVICE_URL or http://127.0.0.1:8181)
+  --token <JWT>      admin token for them (default $ORDER_SERVICE_TOKEN, else one asked for with $ADMIN_PASSWORD)
   replay reads the order database given by DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME (default order_db)`;
 
 class UsageError extends Error {}
@@ -43,6 +47,7 @@ const { values: options, positionals } = parseArgs({
     all: { type: 'boolean', default: false },
     since: { type: 'string' },
     url: { type: 'string' },
+    token: { type: 'string' },
     reason: { type: 'string' },
     format: { type: 'string', default: 'mermaid' },
     out: { type: 'string' },
@@ -77,15 +82,22 @@ async function replay(orderId: string | undefined): Promise<number> {
   }
 }
 
+async function adminAuthorization(): Promise<Record<string, string>> {
+  const given = options.token ?? process.env.ORDER_SERVICE_TOKEN;
+  return given ? { authorization: `Bearer ${given}` } : tokenClient({ orderUrl: baseUrl }).adminHeaders();
+}
+
 async function callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ ok: boolean; json: any }> {
   let response: Response;
   try {
+    const authorization = await adminAuthorization();
     response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
+    if ((error as Error).message.startsWith('token refused')) throw error;
     throw new Error(`order service not reachable at ${baseUrl} (${(error as Error).message}); pass --url`);
   }
   const text = await response.text();

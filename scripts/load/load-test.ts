@@ -1,7 +1,7 @@
 import { measureFloor, type Floor } from './floor.ts';
 import { checkInvariants, readLedger } from './invariants.ts';
 import { defaultMix, shapeFor, type OrderShape } from './order-mix.ts';
-import { platformApi, type PlatformApi, type PlatformUrls } from './platform-api.ts';
+import { platformApi, type ApiAuth, type PlatformApi, type PlatformUrls } from './platform-api.ts';
 import { buildReport, type LoadReport } from './report.ts';
 import { runLoad, type Progress, type PlacedOrder } from './run-load.ts';
 
@@ -16,17 +16,21 @@ export interface LoadTestOptions {
   measureFloor?: boolean;
   /** Add stock and credit for the shapes meant to succeed, so the run measures sagas. */
   topUp?: boolean;
+  /** Extra headers on every request. */
   authHeader?: () => Record<string, string>;
+  /** Tokens: default, asked of the order service (each order with its customer's token); null: none (AUTH_MODE=off). */
+  auth?: ApiAuth | null;
   onProgress?: (progress: Progress) => void;
 }
 
 /** One load run: prepare, measure the floor, place orders, wait for terminal states, check invariants. */
 export async function runLoadTest(options: LoadTestOptions): Promise<{ report: LoadReport; orders: PlacedOrder[] }> {
-  const api = platformApi(options.urls, options.authHeader);
+  const api = options.auth === undefined ? platformApi(options.urls, options.authHeader) : platformApi(options.urls, options.authHeader, options.auth);
   const mix = options.mix ?? defaultMix;
   const total = options.rate && options.durationS ? Math.round(options.rate * options.durationS) : (options.orders ?? 100);
   const productIds = [...new Set(mix.flatMap((shape) => shape.lines.map((l) => l.productId)))];
   const customerIds = [...new Set(mix.map((shape) => shape.customerId))];
+  await api.signIn(customerIds);
   if (options.topUp !== false) await prepare(api, mix, total);
   const floor: Floor | null = options.measureFloor === false ? null : await measureFloor();
   const before = await readLedger(api, productIds, customerIds);

@@ -1,3 +1,5 @@
+import { tokenClient } from '../lib/token-client.ts';
+
 /** The three services' HTTP APIs, as the load test and benchmarks use them. */
 export interface PlatformUrls {
   order: string;
@@ -48,25 +50,58 @@ const post = (body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-export function platformApi(urls: PlatformUrls, authHeader?: () => Record<string, string>) {
-  const headers = () => authHeader?.() ?? {};
-  const withAuth = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as object), ...headers() } });
+/** Bearer tokens for the APIs: an order is placed with its customer's token, the rest is done as an admin. */
+export interface ApiAuth {
+  admin(): Promise<Record<string, string>>;
+  customer(customerId: string): Promise<Record<string, string>>;
+}
+
+/**
+ * Tokens asked of the order service (POST /api/v1/auth/tokens with $ADMIN_PASSWORD and
+ * $DEMO_CUSTOMER_PASSWORD, or their documented demo defaults); `adminToken` replaces the admin one.
+ */
+export function orderServiceAuth(orderUrl: string, options: { adminToken?: string } = {}): ApiAuth {
+  const tokens = tokenClient({ orderUrl });
   return {
-    placeOrder: (body: unknown) => fetch(`${urls.order}/api/v1/orders`, withAuth(post(body))),
-    order: (id: string) => call<OrderView>(`${urls.order}/api/v1/orders/${id}`, withAuth()),
+    admin: options.adminToken ? async () => ({ authorization: `Bearer ${options.adminToken}` }) : tokens.adminHeaders,
+    customer: tokens.customerHeaders,
+  };
+}
+
+/**
+ * `auth`: tokens (default: asked of `urls.order`; null sends none, for AUTH_MODE=off).
+ * `authHeader`: extra headers on every request, after the token.
+ */
+export function platformApi(urls: PlatformUrls, authHeader?: () => Record<string, string>, auth: ApiAuth | null = orderServiceAuth(urls.order)) {
+  const extra = () => authHeader?.() ?? {};
+  const withHeaders = async (init: RequestInit, token: Promise<Record<string, string>> | Record<string, string>): Promise<RequestInit> => ({
+    ...init,
+    headers: { ...(init.headers as object), ...(await token), ...extra() },
+  });
+  const withAuth = (init: RequestInit = {}) => withHeaders(init, auth ? auth.admin() : {});
+  const asCustomer = (customerId: string, init: RequestInit) => withHeaders(init, auth ? auth.customer(customerId) : {});
+  return {
+    /** Placed with the token of the order's own customer. */
+    placeOrder: async (body: unknown) =>
+      fetch(`${urls.order}/api/v1/orders`, await asCustomer((body as { customerId: string }).customerId, post(body))),
+    order: async (id: string) => call<OrderView>(`${urls.order}/api/v1/orders/${id}`, await withAuth()),
     /** The order service's incremental feed: orders changed at or after `since`, oldest change first. */
-    ordersChangedSince: (since: string, size: number, page = 0, status?: string) =>
+    ordersChangedSince: async (since: string, size: number, page = 0, status?: string) =>
       call<{ items: OrderChange[] }>(
         `${urls.order}/api/v1/orders?updatedSince=${encodeURIComponent(since)}&size=${size}&page=${page}${status ? `&status=${status}` : ''}`,
-        withAuth(),
+        await withAuth(),
       ),
-    product: (id: string) => call<ProductView>(`${urls.product}/api/v1/products/${id}`, withAuth()),
-    addStock: (id: string, quantity: number) => call(`${urls.product}/api/v1/products/${id}/stock`, withAuth(post({ quantity }))),
-    credit: (customerId: string) => call<CreditView>(`${urls.payment}/api/v1/credits/${customerId}`, withAuth()),
-    topUp: (customerId: string, amount: number) =>
-      call(`${urls.payment}/api/v1/credits/${customerId}/top-ups`, withAuth(post({ amount }))),
+    product: async (id: string) => call<ProductView>(`${urls.product}/api/v1/products/${id}`, await withAuth()),
+    addStock: async (id: string, quantity: number) => call(`${urls.product}/api/v1/products/${id}/stock`, await withAuth(post({ quantity }))),
+    credit: async (customerId: string) => call<CreditView>(`${urls.payment}/api/v1/credits/${customerId}`, await withAuth()),
+    topUp: async (customerId: string, amount: number) =>
+      call(`${urls.payment}/api/v1/credits/${customerId}/top-ups`, await withAuth(post({ amount }))),
+    /** Gets the customers' tokens now, so that asking for them is not measured as order latency. */
+    async signIn(customerIds: readonly string[]): Promise<void> {
+      if (auth) await Promise.all([auth.admin(), ...customerIds.map((customerId) => auth.customer(customerId))]);
+    },
     async payment(orderId: string): Promise<PaymentView | null> {
-      const response = await fetch(`${urls.payment}/api/v1/payments/${orderId}`, withAuth());
+      const response = await fetch(`${urls.payment}/api/v1/payments/${orderId}`, await withAuth());
       if (response.status === 404) return null;
       if (!response.ok) throw new Error(`payment ${orderId} → ${response.status}`);
       return (await response.json()) as PaymentView;
