@@ -19,7 +19,8 @@ let kafka: KafkaClient;
 let orderUrl: string;
 
 type Json = Record<string, any>;
-const getJson = async (path: string): Promise<Json> => (await fetch(`${orderUrl}${path}`)).json() as Promise<Json>;
+const getJson = async (path: string): Promise<Json> =>
+  (await fetch(`${orderUrl}${path}`, { headers: await client.tokens.adminHeaders() })).json() as Promise<Json>;
 
 /** The saga CLI as an operator runs it: `npm run saga -- …` is `node scripts/saga.ts …`. */
 async function saga(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,14 +79,14 @@ describe('operators end to end: dead letters of another service, and the saga CL
       expect(deadLetter.reason).toMatch(/malformed JSON/);
       expect((await getJson('/api/v1/sagas/overview')).newDeadLetters).toBeGreaterThanOrEqual(1);
 
-      const redrive = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST' });
+      const redrive = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST', headers: await client.tokens.adminHeaders() });
       expect(redrive.status).toBe(200);
       expect(await redrive.json()).toMatchObject({ id: deadLetter.id, status: 'REDRIVEN' });
       await eventually(async () => seen, (values) => values.length >= 2, 20_000, 100);
       expect(seen).toEqual([garbage, garbage]); // the original and the redriven record
       expect((await getJson(`/api/v1/dead-letters?status=REDRIVEN`)).items.map((item: Json) => item.id)).toContain(deadLetter.id);
 
-      const again = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST' });
+      const again = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST', headers: await client.tokens.adminHeaders() });
       expect(again.status).toBe(409);
       expect(again.headers.get('content-type')).toContain('application/problem+json');
     } finally {

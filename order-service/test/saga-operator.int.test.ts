@@ -6,6 +6,7 @@ import type { KafkaProducer } from '#shared/kafka/kafka-client.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
+import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
 import { eventually, freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { findStuckOrders } from '../src/operator/saga-queries.ts';
 import { orderService } from '../src/order-service.ts';
@@ -20,9 +21,10 @@ let producer: KafkaProducer;
 type Json = Record<string, any>;
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; type: string; json: Json }> {
+  const admin = await inProcessTokens(service.app).adminHeaders();
   const response = await service.app.request(path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...admin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, type: response.headers.get('content-type') ?? '', json: (await response.json()) as Json };

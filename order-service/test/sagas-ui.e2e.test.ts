@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from '../../tests/support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
+import { DEFAULT_ADMIN_PASSWORD } from '../src/auth/auth-settings.ts';
 
 // Debian's Chromium (scripts/lib/ensure-chromium.sh installs it); no browser is ever downloaded.
 const chromiumPath = '/usr/bin/chromium';
@@ -45,6 +46,23 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     failedOrder = await client.placeOrder(orderBody(customers.modest, [{ product: products.pasta, quantity }]));
     expect((await client.waitTerminal(failedOrder)).orderStatus).toBe('CANCELLED');
     expect((await client.waitTerminal(confirmed)).orderStatus).toBe('CONFIRMED');
+  });
+
+  it('asks for the admin password before showing a saga page; a wrong one is refused', async () => {
+    const refused = await page.goto(`${base}/sagas`);
+    expect(refused?.status()).toBe(401);
+    expect(refused?.headers()['www-authenticate']).toMatch(/^Bearer /);
+    expect(await page.textContent('h2')).toBe('Sign in');
+    expect(await page.content()).not.toContain(failedOrder);
+    await page.fill('#sign-in-form input[name=password]', 'not the password');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('sign-in-message')?.textContent?.includes('401'));
+    await page.fill('#sign-in-form input[name=password]', process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('#sign-in-form button[type=submit]')]);
+    await page.waitForSelector('svg.statechart');
+    expect(await page.textContent('#sign-out')).toBe('sign out');
+    const cookie = (await page.context().cookies()).find((entry) => entry.name === 'sagas_token');
+    expect(cookie).toMatchObject({ path: '/sagas', sameSite: 'Strict' });
   });
 
   it('/sagas draws the statechart from the machine with live counts per state, and lists recent orders', async () => {

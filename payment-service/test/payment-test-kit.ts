@@ -3,13 +3,22 @@ import { startService, type RunningService } from '#shared/runtime/service-host.
 import { systemClock } from '#shared/runtime/clock.ts';
 import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { paymentService } from '../src/payment-service.ts';
+import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
 
-/** The service in-process, as main.ts starts it, on its own consumer group that sees only new records. */
-export function startPaymentService(dbName: string): Promise<RunningService> {
+/**
+ * The service in-process, as main.ts starts it, on its own consumer group that sees only new
+ * records, trusting the test issuer's keys (a JWKS file) since no order service runs next to it.
+ */
+export async function startPaymentService(dbName: string): Promise<RunningService> {
   return startService(paymentService, {
     port: 0,
     dbName,
-    env: { KAFKA_GROUP_ID: `payment-test-${randomUUID()}`, KAFKA_NEW_GROUP_FROM: 'latest', LOG_LEVEL: 'warn' },
+    env: {
+      KAFKA_GROUP_ID: `payment-test-${randomUUID()}`,
+      KAFKA_NEW_GROUP_FROM: 'latest',
+      LOG_LEVEL: 'warn',
+      ...(await sharedTestIssuer()).env,
+    },
   });
 }
 
@@ -26,8 +35,13 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
+/** Calls the service with an admin token of the test issuer, unless the request brings its own Authorization. */
 export async function call<T = any>(service: RunningService, path: string, init?: RequestInit): Promise<ApiResponse<T>> {
-  const response = await fetch(service.url + path, init);
+  const headers = new Headers(init?.headers);
+  if (!headers.has('authorization')) {
+    for (const [name, value] of Object.entries(await (await sharedTestIssuer()).headers('admin'))) headers.set(name, value);
+  }
+  const response = await fetch(service.url + path, { ...init, headers });
   const text = await response.text();
   return { status: response.status, contentType: response.headers.get('content-type'), body: text ? JSON.parse(text) : null };
 }

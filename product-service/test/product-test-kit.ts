@@ -4,6 +4,7 @@ import { topicLayout, topics } from '#shared/contracts/topics.ts';
 import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
+import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
 import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { productService } from '../src/product-service.ts';
 
@@ -33,7 +34,10 @@ export async function isolatedKafka(name: string): Promise<IsolatedKafka> {
   };
 }
 
-/** Starts the product service in-process on its own database, topics and new consumer group. */
+/**
+ * Starts the product service in-process on its own database, topics and new consumer group. It
+ * trusts the test issuer's keys (a JWKS file), since no order service runs next to it.
+ */
 export async function startProductService(
   dbName: string,
   isolated: IsolatedKafka,
@@ -49,6 +53,7 @@ export async function startProductService(
       KAFKA_TOPIC_PREFIX: isolated.prefix,
       QUEUE_PREFIX: isolated.prefix.replace(/-$/, ''),
       LOG_LEVEL: 'warn',
+      ...(await sharedTestIssuer()).env,
     },
   });
 }
@@ -60,13 +65,17 @@ export interface HttpResult {
   headers: Headers;
 }
 
-/** Small HTTP client for the service under test; `rawBody` is sent as-is (for malformed JSON). */
+/**
+ * Small HTTP client for the service under test, calling with an admin token of the test issuer;
+ * `rawBody` is sent as-is (for malformed JSON).
+ */
 export function httpClient(service: RunningService) {
   async function call(method: string, path: string, body?: unknown, rawBody?: string): Promise<HttpResult> {
     const text = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    const admin = await (await sharedTestIssuer()).headers('admin');
     const response = await fetch(service.url + path, {
       method,
-      headers: text === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...admin, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
       body: text,
     });
     const contentType = response.headers.get('content-type') ?? '';

@@ -1,5 +1,6 @@
 import { eventually } from './test-infra.ts';
 import type { Platform } from './platform.ts';
+import { platformTokens } from './platform-tokens.ts';
 
 export const customers = {
   rich: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
@@ -38,25 +39,31 @@ async function json<T>(response: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-/** The platform driven like a user would: over HTTP only. */
+/**
+ * The platform driven like a user would: over HTTP only, with tokens as a user gets them — an order
+ * is placed with its customer's token, everything else is read with an admin token.
+ */
 export function platformClient(platform: Pick<Platform, 'url'>) {
   const order = platform.url['order-service'];
   const product = platform.url['product-service'];
   const payment = platform.url['payment-service'];
+  const tokens = platformTokens(order);
+  const asAdmin = async (url: string) => fetch(url, { headers: await tokens.adminHeaders() });
   return {
+    tokens,
     async placeOrder(body: unknown, headers: Record<string, string> = {}): Promise<string> {
+      const { customerId } = body as { customerId: string };
       const response = await fetch(`${order}/api/v1/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...(await tokens.customerHeaders(customerId)), ...headers },
         body: JSON.stringify(body),
       });
       return (await json<{ orderTrackingId: string }>(response)).orderTrackingId;
     },
-    order: (id: string) =>
-      fetch(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
+    order: (id: string) => asAdmin(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
     async waitTerminal(id: string, timeoutMs = 30_000) {
       const view = await eventually(
-        () => fetch(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
+        () => asAdmin(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
         (v) => terminalStatuses.has(v.orderStatus),
         timeoutMs,
         25,
@@ -65,15 +72,20 @@ export function platformClient(platform: Pick<Platform, 'url'>) {
       return view;
     },
     stock: (productId: string) =>
-      fetch(`${product}/api/v1/products/${productId}`).then((r) =>
+      asAdmin(`${product}/api/v1/products/${productId}`).then((r) =>
         json<{ onHand: number; reserved: number; available: number; price: number }>(r),
       ),
     credit: (customerId: string) =>
-      fetch(`${payment}/api/v1/credits/${customerId}`).then((r) => json<{ balance: number }>(r)),
+      asAdmin(`${payment}/api/v1/credits/${customerId}`).then((r) => json<{ balance: number }>(r)),
     catalog: () =>
-      fetch(`${order}/api/v1/catalog/products`).then((r) => json<{ items: { productId: string; price: number }[] }>(r)),
+      asAdmin(`${order}/api/v1/catalog/products`).then((r) => json<{ items: { productId: string; price: number }[] }>(r)),
+    /**
+     * Waits until the order service knows the seeded catalog, and signs the seeded customers in
+     * (so a test may stop the payment service, which vouches for customers, and still place orders).
+     */
     async waitForCatalog(count = 5) {
       await eventually(() => this.catalog(), (c) => c.items.length >= count, 30_000, 100);
+      await Promise.all(Object.values(customers).map((customerId) => tokens.customer(customerId)));
     },
   };
 }

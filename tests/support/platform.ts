@@ -93,6 +93,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         QUEUE_PREFIX: prefix.replace(/-$/, ''),
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        // Auth on, as by default: product and payment verify with this order service's keys, and it
+        // asks this payment service whether a customer exists before issuing a customer token.
+        AUTH_JWKS_URL: `${url['order-service']}/.well-known/jwks.json`,
+        PAYMENT_SERVICE_URL: url['payment-service'],
         ...options.env,
         ...options.perService?.[service],
       },
