@@ -1,4 +1,4 @@
-# One image for all three services (infra/compose.yaml picks the entry point with `command`):
+# One image for all three services and the migrations (infra/compose.yaml picks the entry point with `command`):
 #   docker build -t commerce-platform .
 #   docker run commerce-platform node order-service/src/main.ts
 # No build step: Node 24 runs the TypeScript sources directly (type stripping).
@@ -23,6 +23,8 @@ COPY statecharts/src statecharts/src
 COPY order-service/src order-service/src
 COPY product-service/src product-service/src
 COPY payment-service/src payment-service/src
+# compose.yaml's one-shot `migrate` runs this before the replicas start
+COPY scripts/migrate.ts scripts/migrate.ts
 
 USER node
 EXPOSE 8181 8182 8183
