@@ -36,7 +36,7 @@ export function createTopUpCredit(deps: { orm: Orm; clock: Clock }) {
         }
       }
       if (!credit.canReceive(request.amount)) return { kind: 'balanceLimitExceeded', balance: credit.balance, limit: maxBalance };
-      const entry = appendToLedger(em, credit.credit('TOP_UP', request.amount, null, request.idempotencyKey, deps.clock.now()));
+      const entry = appendToLedger(em, credit.topUp(request.amount, request.idempotencyKey, deps.clock.now()));
       return { kind: 'toppedUp', entry, replayed: false };
     });
   };

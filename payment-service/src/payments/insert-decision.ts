@@ -4,19 +4,28 @@ import { RetryableError } from '#shared/db/retryable-errors.ts';
 import { Payment } from './payment.entity.ts';
 
 /**
- * Inserts an order's payment decision now rather than at commit. One order's commands share a
- * partition, so two decisions for one order race only while a partition moves between replicas;
- * the loser's transaction is retried and then finds the winner's decision.
+ * Inserts an order's payment decision now (one INSERT, not at flush); null when the order already
+ * has one, which the unique order id tells without a SELECT first. A decision another transaction
+ * is still writing makes the INSERT wait for that transaction's end.
  */
-export async function insertDecision(em: Em, data: RequiredEntityData<Payment>): Promise<Payment> {
-  const payment = em.create(Payment, data);
+export async function insertFirstDecision(em: Em, data: RequiredEntityData<Payment>): Promise<Payment | null> {
+  const payment = em.create(Payment, data, { persist: false });
   try {
-    await em.flush();
+    await em.insert(payment);
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new RetryableError(`payment for order ${payment.orderId} was decided concurrently`, { cause: error });
-    }
+    if (error instanceof UniqueConstraintViolationException) return null;
     throw error;
   }
+  return payment;
+}
+
+/**
+ * Inserts a decision the caller found missing. One order's commands share a partition, so two
+ * decisions for one order race only while a partition moves between replicas; the loser's
+ * transaction is retried and then finds the winner's decision.
+ */
+export async function insertDecision(em: Em, data: RequiredEntityData<Payment>): Promise<Payment> {
+  const payment = await insertFirstDecision(em, data);
+  if (!payment) throw new RetryableError(`payment for order ${data.orderId} was decided concurrently`);
   return payment;
 }

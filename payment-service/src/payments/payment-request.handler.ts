@@ -18,12 +18,13 @@ export interface PaymentRequestDeps {
   metrics: Registry;
 }
 
-type Decision = { reply: PaymentResponse; outcome: string };
+/** Handles one command type: decides, answers through `answer`, returns the outcome's name for metrics. */
 type CommandHandler<T extends PaymentRequest['type']> = (
   em: Em,
   orderId: string,
   payload: Extract<PaymentRequest, { type: T }>['payload'],
-) => Promise<Decision>;
+  answer: (reply: PaymentResponse) => void,
+) => Promise<string>;
 
 const refundReply = (outcome: RefundOutcome): PaymentResponse => ({
   type: 'PaymentRefunded',
@@ -38,13 +39,13 @@ const refundReply = (outcome: RefundOutcome): PaymentResponse => ({
 export function paymentRequestRoute(deps: PaymentRequestDeps): Route {
   const commands = counter(deps.metrics, 'payment_commands_total', 'Payment commands decided', ['command', 'outcome']);
   const handlers: { [T in PaymentRequest['type']]: CommandHandler<T> } = {
-    ChargePayment: async (em, orderId, { customerId, amount }) => {
-      const outcome = await deps.chargePayment(em, { orderId, customerId, amount });
-      return { reply: outcome.payment.chargeReply(), outcome: outcome.kind };
+    ChargePayment: async (em, orderId, { customerId, amount }, answer) => {
+      const outcome = await deps.chargePayment(em, { orderId, customerId, amount }, (decided) => answer(decided.payment.chargeReply()));
+      return outcome.kind;
     },
-    RefundPayment: async (em, orderId, { customerId }) => {
-      const outcome = await deps.refundPayment(em, { orderId, customerId });
-      return { reply: refundReply(outcome), outcome: outcome.kind === 'refunded' ? outcome.kind : outcome.because };
+    RefundPayment: async (em, orderId, { customerId }, answer) => {
+      const outcome = await deps.refundPayment(em, { orderId, customerId }, (decided) => answer(refundReply(decided)));
+      return outcome.kind === 'refunded' ? outcome.kind : outcome.because;
     },
   };
 
@@ -52,9 +53,15 @@ export function paymentRequestRoute(deps: PaymentRequestDeps): Route {
     const { orderId, sagaId, messageId } = ctx.envelope;
     if (!orderId) throw new PoisonMessageError(`${message.type} carries no order id`);
     const handle = handlers[message.type] as CommandHandler<typeof message.type>;
-    const { reply, outcome } = await handle(ctx.em, orderId, message.payload as never);
-    deps.outbox.add(ctx.em, { ...reply, orderId, sagaId: sagaId ?? orderId, causationId: messageId });
-    ctx.logger.debug({ outcome, reply: reply.type }, 'payment command decided');
+    const replies: PaymentResponse['type'][] = [];
+    // The use case decides when its reply is written: before it touches the customer's credit row.
+    const answer = (reply: PaymentResponse) => {
+      deps.outbox.add(ctx.em, { ...reply, orderId, sagaId: sagaId ?? orderId, causationId: messageId });
+      replies.push(reply.type);
+    };
+    const outcome = await handle(ctx.em, orderId, message.payload as never, answer);
+    if (replies.length === 0) throw new Error(`${message.type} for order ${orderId} was decided without a reply`);
+    ctx.logger.debug({ outcome, reply: replies.at(-1) }, 'payment command decided');
     ctx.afterCommit(() => {
       commands.inc({ command: message.type, outcome });
       deps.relay.nudge();
