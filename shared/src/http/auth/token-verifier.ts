@@ -67,7 +67,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the token has expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'the token is not valid yet';
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return 'the token is not valid yet';
     return `the token's "${error.claim}" claim is ${error.reason === 'missing' ? 'missing' : 'not accepted here'}`;
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
