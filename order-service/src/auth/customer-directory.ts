@@ -27,13 +27,21 @@ export function createCustomerDirectory(deps: { paymentUrl: string; issuer: Toke
   return {
     async exists(customerId: string): Promise<boolean> {
       const url = `${deps.paymentUrl.replace(/\/$/, '')}/api/v1/customers/${encodeURIComponent(customerId)}`;
-      let response: Response;
-      try {
-        response = await fetchImpl(url, { headers: { authorization: `Bearer ${await token()}` }, signal: AbortSignal.timeout(3_000) });
-      } catch (error) {
-        throw new CustomerDirectoryUnavailable(`the payment service cannot be reached (${(error as Error).message})`);
+      const ask = async () => {
+        try {
+          const answer = await fetchImpl(url, { headers: { authorization: `Bearer ${await token()}` }, signal: AbortSignal.timeout(3_000) });
+          await answer.body?.cancel();
+          return answer;
+        } catch (error) {
+          throw new CustomerDirectoryUnavailable(`the payment service cannot be reached (${(error as Error).message})`);
+        }
+      };
+      let response = await ask();
+      if (response.status === 401) {
+        // Our service token was signed by a key revoked since: sign a new one, once.
+        serviceToken = null;
+        response = await ask();
       }
-      await response.body?.cancel();
       if (response.status === 200) return true;
       if (response.status === 404) return false;
       throw new CustomerDirectoryUnavailable(`the payment service answered ${response.status} for a customer lookup`);
