@@ -42,7 +42,9 @@ function inBuildContext(path: string): boolean {
 describe('infra/compose.yaml', () => {
   it('runs MySQL 8, Kafka (KRaft), Redis, Kafka UI on 28080, HAProxy on 8080/8090/8100/9000, migrations once, and the services', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['haproxy', 'kafka', 'kafka-init', 'kafka-ui', 'migrate', 'mysql', 'order-service', 'payment-service', 'product-service', 'redis'].sort(),
+      ['haproxy', 'kafka', 'kafka-init', 'kafka-ui', 'migrate', 'mysql', 'order-service', 'payment-service', 'product-service', 'redis']
+        .concat(['jaeger', 'prometheus', 'grafana']) // observability: tests/observability/observability-infra.unit.test.ts
+        .sort(),
     );
     expect(services.mysql.image).toMatch(/^mysql:8\./);
     expect(services.kafka.environment!.KAFKA_PROCESS_ROLES).toBe('broker,controller');
