@@ -1,4 +1,5 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
 import {
   accessMatcher,
@@ -94,7 +95,7 @@ describe('bearer authentication middleware', async () => {
   function appWith(mode: 'on' | 'off') {
     const app = createApp({ logger: createLogger('auth-test', 'silent'), metrics: createMetricsRegistry('auth-test') }) as OpenAPIHono;
     app.use('/api/*', bearerAuth({ mode, verifier, rules }));
-    const echo = (c: Parameters<Parameters<typeof app.get>[1]>[0]) => c.json(principalOf(c as never));
+    const echo = (c: Context) => c.json(principalOf(c));
     app.get('/api/v1/credits/:customerId', echo);
     app.get('/api/v1/products', echo);
     app.post('/api/v1/auth/tokens', (c) => c.json({ public: true }));

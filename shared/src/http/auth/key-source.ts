@@ -39,6 +39,8 @@ export function createCachedKeySource(options: CachedKeySourceOptions): CachedKe
   const now = options.now ?? Date.now;
   let keys: ReturnType<typeof createLocalJWKSet> | null = null;
   let loadedAt = -Infinity;
+  /** Bumped by every successful load: tells whether the set changed since a lookup missed. */
+  let generation = 0;
   let loading: Promise<void> | null = null;
 
   function reload(): Promise<void> {
@@ -48,6 +50,7 @@ export function createCachedKeySource(options: CachedKeySourceOptions): CachedKe
         if (!jwks || !Array.isArray(jwks.keys)) throw new Error('not a JSON Web Key Set (no "keys" array)');
         keys = createLocalJWKSet(jwks);
         loadedAt = now();
+        generation++;
       } finally {
         loading = null;
       }
@@ -65,16 +68,17 @@ export function createCachedKeySource(options: CachedKeySourceOptions): CachedKe
   }
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    const askedAt = now();
-    if (!keys || askedAt - loadedAt > options.maxAgeMs) await reloadOrExplain();
+    if (!keys || now() - loadedAt > options.maxAgeMs) await reloadOrExplain();
+    const looked = generation;
     try {
       return await keys!(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      if (loadedAt < askedAt) {
+      if (generation === looked) {
         const wait = loadedAt + options.cooldownMs - now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (loadedAt < askedAt) await reloadOrExplain();
+        // Unless another request loaded meanwhile, load now.
+        if (generation === looked) await reloadOrExplain();
       }
       return keys!(header, token);
     }
