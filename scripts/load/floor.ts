@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { baseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
+import { kafkaSecurityOf } from '#shared/kafka/kafka-security.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -42,7 +43,7 @@ async function dbCommitFloor(env: ReturnType<typeof parseEnv<typeof baseEnvSchem
 
 async function kafkaFloor(env: ReturnType<typeof parseEnv<typeof baseEnvSchema>>, iterations: number): Promise<Summary> {
   const logger = createLogger('floor', 'error');
-  const kafka = createKafkajsClient({ clientId: 'floor', brokers: env.KAFKA_BROKERS }, logger);
+  const kafka = createKafkajsClient({ clientId: 'floor', brokers: env.KAFKA_BROKERS, ...kafkaSecurityOf(env) }, logger);
   const admin = await kafka.admin();
   await admin.createTopics([{ name: 'bench-floor', partitions: 1, compacted: false }]);
   await admin.disconnect();

@@ -6,6 +6,7 @@ import type { HealthCheck } from '../http/platform-routes.ts';
 import { createScheduledJobs, type ScheduledJob, type ScheduledJobs } from '../jobs/scheduled-jobs.ts';
 import type { KafkaClient, KafkaProducer } from '../kafka/kafka-client.ts';
 import { createKafkajsClient } from '../kafka/kafkajs-client.ts';
+import { kafkaSecurityOf } from '../kafka/kafka-security.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
@@ -49,11 +50,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
       clientId: `${options.service}-${env.INSTANCE_ID}`,
       brokers: env.KAFKA_BROKERS,
       topicPrefix: env.KAFKA_TOPIC_PREFIX,
-      ssl: env.KAFKA_SSL,
-      sasl:
-        env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME
-          ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD ?? '' }
-          : undefined,
+      ...kafkaSecurityOf(env),
     },
     logger,
   );
