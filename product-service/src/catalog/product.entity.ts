@@ -41,35 +41,14 @@ export type CatalogEntry = Extract<ProductCatalogMessage, { type: 'ProductUpsert
 export type StockAddition = { ok: true } | { ok: false; code: 'ON_HAND_LIMIT'; reason: string };
 
 /**
- * A product and its stock. Stock moves only through these methods; each one guards the invariant
- * 0 ≤ reserved ≤ onHand, and a violation here is a bug (callers decide availability first), so it throws.
+ * A product and its stock (0 ≤ reserved ≤ onHand, also enforced by check constraints). The catalog
+ * changes below go through the unit of work; stock moves for orders (reserve, confirm, release) are
+ * conditional UPDATEs on the hot path, in reservations/product-stock.ts, each guarding the invariant
+ * in its WHERE clause.
  */
 export class Product extends ProductSchema.class {
   get available(): Opt<number> {
     return this.onHand - this.reserved;
-  }
-
-  reserve(quantity: number, now: Date): void {
-    if (quantity > this.available) {
-      throw new Error(`bug: reserving ${quantity} of product ${this.id} with only ${this.available} available`);
-    }
-    this.reserved += quantity;
-    this.updatedAt = now;
-  }
-
-  /** Reserved units leave the shelf: both on hand and reserved drop. */
-  deductReserved(quantity: number, now: Date): void {
-    this.assertReserved(quantity);
-    this.onHand -= quantity;
-    this.reserved -= quantity;
-    this.updatedAt = now;
-  }
-
-  /** Reserved units go back to the available pool. */
-  releaseReserved(quantity: number, now: Date): void {
-    this.assertReserved(quantity);
-    this.reserved -= quantity;
-    this.updatedAt = now;
   }
 
   /** Returns whether anything changed (the same price again is not a catalog change). */
@@ -101,12 +80,6 @@ export class Product extends ProductSchema.class {
   private catalogChanged(now: Date): void {
     this.revision = nextRevision(this.revision, now);
     this.updatedAt = now;
-  }
-
-  private assertReserved(quantity: number): void {
-    if (quantity > this.reserved) {
-      throw new Error(`bug: settling ${quantity} of product ${this.id} with only ${this.reserved} reserved`);
-    }
   }
 }
 ProductSchema.setClass(Product);

@@ -1,10 +1,11 @@
 import type { Em } from '#shared/db/orm.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
-import { OrderStock } from './order-stock.entity.ts';
-import { accepted, decisionOf, type StockDecision } from './stock-decision.ts';
-import { findOrderStockForUpdate, flushNewOrderStock, settleLines } from './stock-locks.ts';
+import { insertOrderRecord, readOrder } from './order-records.ts';
+import { returnReservedUnits } from './product-stock.ts';
+import { settle } from './settle-order.ts';
+import { accepted, type StockDecision, type WriteReply } from './stock-decision.ts';
 
-export type ReleaseStock = (em: Em, command: { orderId: string; reason?: string }) => Promise<StockDecision>;
+export type ReleaseStock = (em: Em, command: { orderId: string; reason?: string }, reply: WriteReply) => Promise<StockDecision>;
 
 /**
  * Gives an order's reserved units back. Releasing an order this service never saw succeeds and leaves
@@ -12,29 +13,14 @@ export type ReleaseStock = (em: Em, command: { orderId: string; reason?: string 
  * holding stock for an order the saga gave up. A confirmed order is never released.
  */
 export function releaseStock(deps: { clock: Clock }): ReleaseStock {
-  return async (em, { orderId, reason }) => {
-    const order = await findOrderStockForUpdate(em, orderId);
+  return async (em, { orderId, reason }, reply) => {
+    const order = await readOrder(em, orderId);
     const now = deps.clock.now();
     if (!order) {
-      em.create(OrderStock, {
-        orderId,
-        status: 'RELEASED',
-        rejectionCode: null,
-        rejectionReason: null,
-        releaseReason: reason ?? null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      await flushNewOrderStock(em, orderId);
+      await insertOrderRecord(em, { orderId, status: 'RELEASED', releaseReason: reason ?? null, now });
+      await reply(em, accepted);
       return accepted;
     }
-    const transition = order.release(now, reason ?? null);
-    if (transition.ok && transition.changed) {
-      await settleLines(em, orderId, (product, line) => {
-        product.releaseReserved(line.quantity, now);
-        line.release(now);
-      });
-    }
-    return decisionOf(transition);
+    return settle(em, order, order.record.release(now, reason ?? null), returnReservedUnits, reply, now);
   };
 }

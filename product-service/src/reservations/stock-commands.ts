@@ -10,7 +10,7 @@ import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
 import type { ConfirmStock } from './confirm-stock.ts';
 import type { ReleaseStock } from './release-stock.ts';
 import type { ReserveStock } from './reserve-stock.ts';
-import type { StockDecision } from './stock-decision.ts';
+import type { StockDecision, WriteReply } from './stock-decision.ts';
 
 type CommandType = ProductReservationRequest['type'];
 type ReplyType = ProductReservationResponse['type'];
@@ -39,30 +39,38 @@ export interface StockCommandDeps {
 export function stockCommandRoute(deps: StockCommandDeps): Route {
   const handled = counter(deps.metrics, 'stock_commands_total', 'Stock commands by outcome', ['type', 'outcome']);
 
-  function decide(em: Em, orderId: string, command: ProductReservationRequest): Promise<StockDecision> {
+  function decide(em: Em, orderId: string, command: ProductReservationRequest, reply: WriteReply): Promise<StockDecision> {
     switch (command.type) {
       case 'ReserveStock':
-        return deps.reserveStock(em, { orderId, items: command.payload.items });
+        return deps.reserveStock(em, { orderId, items: command.payload.items }, reply);
       case 'ConfirmStock':
-        return deps.confirmStock(em, { orderId });
+        return deps.confirmStock(em, { orderId }, reply);
       case 'ReleaseStock':
-        return deps.releaseStock(em, { orderId, reason: command.payload.reason });
+        return deps.releaseStock(em, { orderId, reason: command.payload.reason }, reply);
     }
   }
 
   return route(topics.productReservationRequest, async (command, { em, envelope, afterCommit }) => {
     // The envelope schema allows a null order id (catalog events have none); a stock command without
     // one can never be answered, so it goes straight to the dead-letter topic.
-    if (!envelope.orderId) throw new PoisonMessageError(`${command.type} ${envelope.messageId} carries no order id`);
-    const decision = await decide(em, envelope.orderId, command);
+    const orderId = envelope.orderId;
+    if (!orderId) throw new PoisonMessageError(`${command.type} ${envelope.messageId} carries no order id`);
     const replies = replyTypes[command.type];
-    deps.outbox.add(em, {
-      type: decision.ok ? replies.done : replies.refused,
-      orderId: envelope.orderId,
-      sagaId: envelope.sagaId,
-      causationId: envelope.messageId,
-      payload: decision.ok ? {} : { code: decision.code, reason: decision.reason },
-    });
+    let replied = null as StockDecision | null;
+    // The use case writes the reply itself, before it touches product rows (see WriteReply).
+    const reply: WriteReply = async (replyEm, decision) => {
+      deps.outbox.add(replyEm, {
+        type: decision.ok ? replies.done : replies.refused,
+        orderId,
+        sagaId: envelope.sagaId,
+        causationId: envelope.messageId,
+        payload: decision.ok ? {} : { code: decision.code, reason: decision.reason },
+      });
+      await replyEm.flush();
+      replied = decision;
+    };
+    const decision = await decide(em, orderId, command, reply);
+    if (replied !== decision) throw new Error(`bug: ${command.type} for order ${orderId} did not reply with its decision`);
     afterCommit(() => {
       handled.inc({ type: command.type, outcome: decision.ok ? 'done' : decision.code });
       deps.relay.nudge();
