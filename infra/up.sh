@@ -94,6 +94,9 @@ ensure_mariadb() {
     sql+="CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4;"
   done
   sql_tcp "$sql"
+  # Every service process keeps a pool (DB_POOL_MAX, 24 by default); replicas and test platforms
+  # add up past MariaDB's default of 151 connections.
+  sql_tcp 'SET GLOBAL max_connections = GREATEST(@@max_connections, 600)' >/dev/null
   echo "mariadb: up on $DB_HOST:$DB_PORT ($(sql_tcp 'SELECT VERSION()')), databases: ${DATABASES[*]}"
 }
 

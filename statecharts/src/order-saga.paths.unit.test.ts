@@ -86,7 +86,8 @@ function replay(events: readonly OrderSagaEvent[]): PathStep[] {
 const eventsOf = (path: { steps: { event: { type: string } }[] }) =>
   path.steps.slice(1).map((step) => step.event as OrderSagaEvent);
 
-describe('generated paths', () => {
+// Thousands of paths are replayed step by step: seconds of CPU, more on a busy 2-core machine.
+describe('generated paths', { timeout: 60_000 }, () => {
   const simplePaths = getSimplePaths(orderSagaMachine, traversal);
   const terminalPaths = simplePaths.filter((path) => isTerminal(path.state));
 
