@@ -7,6 +7,7 @@
 // service boundaries is what crosses them in production too: outbox rows, Kafka record headers
 // and the BullMQ job data. The services are on topics, BullMQ keys and databases of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { topicLayout } from '#shared/contracts/topics.ts';
@@ -105,6 +106,10 @@ describe('observability: one order, one trace, three services', () => {
     const admin = await kafka.admin();
     await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
     await admin.disconnect();
+    const redis = new Redis(testEnv.REDIS_URL);
+    const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it('follows the order from the POST through every command and reply in one trace, parents before children', async () => {
