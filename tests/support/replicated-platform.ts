@@ -195,28 +195,21 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
       url = Object.fromEntries(serviceNames.map((service, i) => [service, proxies[i].url])) as Record<ServiceName, string>;
     }
   } catch (error) {
-    await stopAll();
-    await admin.disconnect();
+    await cleanUp();
     throw error;
   }
 
-  return {
-    url,
-    balancer,
-    statsUrl,
-    replicas,
-    prefix,
-    database,
-    kill,
-    async stop() {
-      await stopAll();
-      await admin.deleteTopics(topicLayout.map((t) => t.name)).catch(() => {});
-      await admin.disconnect();
-      const connection = await createConnection({ host: testEnv.DB_HOST, port: testEnv.DB_PORT, user: testEnv.DB_USER, password: testEnv.DB_PASSWORD });
-      for (const name of Object.values(database)) await connection.query(`drop database if exists \`${name}\``);
-      await connection.end();
-    },
-  };
+  /** Stops every process and removes the platform's topics and databases. */
+  async function cleanUp(): Promise<void> {
+    await stopAll();
+    await admin.deleteTopics(topicLayout.map((t) => t.name)).catch(() => {});
+    await admin.disconnect();
+    const connection = await createConnection({ host: testEnv.DB_HOST, port: testEnv.DB_PORT, user: testEnv.DB_USER, password: testEnv.DB_PASSWORD });
+    for (const name of Object.values(database)) await connection.query(`drop database if exists \`${name}\``);
+    await connection.end();
+  }
+
+  return { url, balancer, statsUrl, replicas, prefix, database, kill, stop: cleanUp };
 }
 
 export interface HaproxyServerStats {
