@@ -9,6 +9,8 @@
 #   kafka.sh reset    stop and delete the data directory
 #
 # Files: data in .data/kafka (KAFKA_DATA_DIR), log in .run/kafka.log, pid in .run/kafka.pid.
+#        A second broker next to the first (e.g. the chaos tests' own) needs its own ports, data
+#        dir and files: KAFKA_PID_FILE, KAFKA_LOG_FILE, KAFKA_LOCK_FILE override the three above.
 # Env:   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_DATA_DIR,
 #        KAFKA_HEAP ("-Xmx512m -Xms512m"), KAFKA_START_TIMEOUT (60), KAFKA_STOP_TIMEOUT (20).
 #        For `topics` against some other broker (the compose init container does this):
@@ -44,9 +46,9 @@ DEFAULT_LIBS="$KAFKA_DIR/libs"
 KAFKA_LIBS="${KAFKA_LIBS:-$DEFAULT_LIBS}"
 
 RUN_DIR="$ROOT/.run"
-LOG_FILE="$RUN_DIR/kafka.log"
-PID_FILE="$RUN_DIR/kafka.pid"
-LOCK_FILE="$RUN_DIR/kafka.lock"
+LOG_FILE="${KAFKA_LOG_FILE:-$RUN_DIR/kafka.log}"
+PID_FILE="${KAFKA_PID_FILE:-$RUN_DIR/kafka.pid}"
+LOCK_FILE="${KAFKA_LOCK_FILE:-$RUN_DIR/kafka.lock}"
 CONF_FILE="$KAFKA_DATA_DIR/server.properties"
 LOG_DIRS="$KAFKA_DATA_DIR/kraft-logs"
 STAMP_FILE="$DEFAULT_LIBS/.complete"
@@ -142,7 +144,7 @@ running_pid() {
 }
 
 take_lock() {
-  mkdir -p "$RUN_DIR"
+  mkdir -p "$RUN_DIR" "$(dirname "$LOCK_FILE")" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
   exec 9>"$LOCK_FILE"
   flock -w 120 9 || die "another kafka.sh is holding $LOCK_FILE"
 }
