@@ -1,0 +1,73 @@
+// Faults under sustained load, one at a time, on a platform with a Kafka broker and a Redis of its
+// own (kill -9 and FLUSHALL hurt nobody else). CHAOS_SHORT=1: shorter loads, three faults.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChaosInfra, type ChaosInfra } from '../support/chaos-infra.ts';
+import { startChaosPlatform, type ChaosPlatform } from '../support/chaos-platform.ts';
+import { chaosContext, runScenario, type ChaosContext, type ChaosRow, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
+import { publishSummary } from '../support/chaos-summary.ts';
+import { platformClient } from '../support/platform-client.ts';
+import { cutDatabase, duplicateStorm, flushRedis, killKafka, killService, rebalance } from './faults.ts';
+
+const short = process.env.CHAOS_SHORT === '1';
+const shape: LoadShape = short
+  ? { rate: 20, durationS: 8, deadlineMs: 120_000, settleMs: 120_000 }
+  : { rate: 30, durationS: 15, deadlineMs: 120_000, settleMs: 120_000 };
+
+const faults: FaultSpec[] = short
+  ? [killService('order-service', 14), flushRedis(), duplicateStorm(shape.durationS)]
+  : [
+      killService('product-service', 20),
+      killService('payment-service', 20),
+      killService('order-service', 20),
+      killKafka(25),
+      flushRedis(),
+      cutDatabase(),
+      duplicateStorm(shape.durationS),
+      rebalance(),
+    ];
+
+// Short deadlines and few attempts, so that outages run into timeouts and compensation really runs.
+const sagaEnv = {
+  SAGA_TIMEOUT_MS: '3000',
+  SAGA_RESERVATION_MAX_ATTEMPTS: '2',
+  SAGA_PAYMENT_MAX_ATTEMPTS: '2',
+  SAGA_CONFIRMATION_MAX_ATTEMPTS: '2',
+};
+
+const log = (message: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${message}`);
+
+let infra: ChaosInfra;
+let platform: ChaosPlatform;
+let ctx: ChaosContext;
+const rows: ChaosRow[] = [];
+
+describe(`chaos: one fault at a time under ${shape.rate} orders/s${short ? ' (short)' : ''}`, () => {
+  beforeAll(async () => {
+    const started = Date.now();
+    infra = await startChaosInfra();
+    log(`own broker ${infra.kafkaBrokers}, own redis ${infra.redisUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    platform = await startChaosPlatform({ infra, name: 'faults', env: sagaEnv });
+    await platformClient(platform).waitForCatalog();
+    ctx = chaosContext(infra, platform, log);
+    log(`platform up (${((Date.now() - started) / 1000).toFixed(1)} s): ${Object.values(platform.url).join(' ')}; logs in ${infra.dir}`);
+  });
+
+  afterAll(async () => {
+    if (rows.length > 0) {
+      publishSummary(rows, `Chaos run ${new Date().toISOString()} (${short ? 'short' : 'full'}; SAGA_TIMEOUT_MS=3000, 2 attempts per forward step)`);
+    }
+    await platform?.stop();
+    await platform?.dropDatabases();
+    await infra?.stop();
+  });
+
+  for (const fault of faults) {
+    it(fault.name, async () => {
+      const { row, hard, info } = await runScenario(ctx, fault, shape);
+      rows.push(row);
+      for (const result of [...hard, ...info]) log(`  ${result.pass ? 'PASS' : 'FAIL'}${info.includes(result) ? ' (info)' : ''}  ${result.name} — ${result.detail}`);
+      expect(hard.filter((result) => !result.pass)).toEqual([]);
+      expect(row.lost).toBe(0);
+    }, 15 * 60_000);
+  }
+});
