@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is missing, starts what the tests need, type-checks, runs every test project
-# (unit, integration, e2e) and prints "N passed, M failed" as its last line.
+# (unit, integration, e2e, chaos) and prints "N passed, M failed" as its last line.
 #   ./scripts/test.sh                 all projects
 #   ./scripts/test.sh unit            only some projects
+# chaos runs in its short form here (CHAOS_SHORT=1: three faults, shorter loads, a few minutes);
+# CHAOS_SHORT=0 ./scripts/test.sh chaos, or npm run test:chaos, runs every fault.
 set -uo pipefail
 . "$(dirname "$0")/lib/bootstrap.sh" || exit 1
 
 projects=("$@")
-[[ ${#projects[@]} -eq 0 ]] && projects=(unit integration e2e)
+[[ ${#projects[@]} -eq 0 ]] && projects=(unit integration e2e chaos)
 mkdir -p .run/test-results
 passed=0
 failed=0
@@ -34,7 +36,9 @@ for project in "${projects[@]}"; do
   report=".run/test-results/vitest-$project.json"
   rm -f "$report"
   echo "== vitest --project $project"
-  vitest run --project "$project" --passWithNoTests --reporter=default --reporter=json --outputFile.json="$report"
+  run_env=()
+  [[ "$project" == chaos ]] && run_env=(env "CHAOS_SHORT=${CHAOS_SHORT:-1}")
+  "${run_env[@]}" vitest run --project "$project" --passWithNoTests --reporter=default --reporter=json --outputFile.json="$report"
   code=$?
   if [[ -f "$report" ]]; then
     read -r p f < <(node -e 'const r=require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + r.testResults.filter(t => t.status === "failed" && t.assertionResults.length === 0).length)' "$(pwd)/$report")
