@@ -411,11 +411,15 @@ export function verdict(result: ProbeResult): string | null {
 }
 
 /**
- * Refuses a body too large to read (2 MB, with its length announced) on a raw keep-alive connection,
+ * Refuses a body too large to read (2 MB, its length announced or chunked) on a raw keep-alive connection,
  * then sends one more request on the same connection 100 ms later, as a pooling client (undici,
  * HAProxy's http-reuse) may: the server must either have said `Connection: close` or answer it.
  */
-export function oversizedThenReuse(baseUrl: string, path: string): Promise<{ first: string; connectionHeader: string | null; second: string }> {
+export function oversizedThenReuse(
+  baseUrl: string,
+  path: string,
+  chunked = false,
+): Promise<{ first: string; connectionHeader: string | null; second: string }> {
   const url = new URL(baseUrl);
   const body = Buffer.from(`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
   return new Promise((resolve) => {
@@ -451,7 +455,18 @@ export function oversizedThenReuse(baseUrl: string, path: string): Promise<{ fir
       const line = received.split('\r\n')[0];
       if (line.startsWith('HTTP/1.1')) done(line);
     });
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
-    socket.write(body);
+    if (chunked) {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      for (let offset = 0; offset < body.length; offset += 64 * 1024) {
+        const piece = body.subarray(offset, offset + 64 * 1024);
+        socket.write(`${piece.length.toString(16)}\r\n`);
+        socket.write(piece);
+        socket.write('\r\n');
+      }
+      socket.write('0\r\n\r\n');
+    } else {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body);
+    }
   });
 }
