@@ -5,7 +5,7 @@ import type { Clock } from '#shared/runtime/clock.ts';
 import type { Ids } from '#shared/runtime/ids.ts';
 import { currentBalance, debitCredit } from '../credits/balance-moves.ts';
 import { answered, type Answer } from './answer.ts';
-import { insertDecision, insertFirstDecision } from './insert-decision.ts';
+import { insertFirstDecision, rewriteUncommittedDecision } from './insert-decision.ts';
 import { completedPayment, failedPayment, Payment } from './payment.entity.ts';
 
 export interface ChargeCommand {
@@ -22,8 +22,8 @@ export type ChargeOutcome =
   /** The order was already decided (charged, declined, refunded, or refunded before it was charged): nothing moves. */
   | { kind: 'alreadyDecided'; payment: Payment };
 
-/** Everything a charge writes after this savepoint is undone when the debit is refused. */
-const beforeDecision = 'charge_decision';
+/** The reply a charge writes after this savepoint is undone when the debit is refused. */
+const beforeReply = 'charge_reply';
 
 /**
  * ChargePayment: one payment per order, ever. Runs in the caller's unit of work (the message's
@@ -32,24 +32,27 @@ const beforeDecision = 'charge_decision';
  * Statement order is the point: every charge of a customer needs that customer's credit row, which
  * stays locked from the debit's UPDATE until COMMIT. So the charge first writes what does not need
  * the row — the decision, optimistically COMPLETED, and its reply — and debits last. If the debit
- * is refused (not enough credit, unknown customer), both are rolled back to a savepoint and the
- * decline is written instead; that path keeps the row locked a little longer, the common one doesn't.
+ * is refused (not enough credit, unknown customer), the reply is rolled back to a savepoint and
+ * the payment row, still this transaction's alone, is rewritten as the decline. That path holds
+ * the credit row a few statements longer, but never waits for another lock while it does: it
+ * inserts no payment row (a refund's gap lock on the order ids could hold that INSERT, while the
+ * refund itself waits for the credit row: a deadlock).
  */
 export function createChargePayment(deps: { clock: Clock; ids: Ids }) {
   return async function chargePayment(em: Em, command: ChargeCommand, answer: Answer<ChargeOutcome>): Promise<ChargeOutcome> {
     const now = deps.clock.now();
     const draft = { id: deps.ids.next(), ...command, now };
 
-    await em.execute(`savepoint ${beforeDecision}`, [], 'run');
     const payment = await insertFirstDecision(em, completedPayment(draft));
     if (!payment) return answered(em, answer, { kind: 'alreadyDecided', payment: await decisionOf(em, command.orderId) });
+    await em.execute(`savepoint ${beforeReply}`, [], 'run');
     const charged = await answered(em, answer, { kind: 'charged', payment });
     if (await debitCredit(em, { ...command, now })) return charged;
 
     const refusal = await whyDebitRefused(em, command);
     // The ORM still counts the rolled-back reply as written; nothing changes it again, so it stays gone.
-    await em.execute(`rollback to savepoint ${beforeDecision}`, [], 'run');
-    const declined = await insertDecision(em, failedPayment(draft, refusal.code, refusal.reason));
+    await em.execute(`rollback to savepoint ${beforeReply}`, [], 'run');
+    const declined = await rewriteUncommittedDecision(em, failedPayment(draft, refusal.code, refusal.reason));
     return answered(em, answer, { kind: 'declined', payment: declined });
   };
 }

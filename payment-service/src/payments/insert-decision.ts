@@ -29,3 +29,15 @@ export async function insertDecision(em: Em, data: RequiredEntityData<Payment>):
   if (!payment) throw new RetryableError(`payment for order ${data.orderId} was decided concurrently`);
   return payment;
 }
+
+/**
+ * Replaces the decision this transaction inserted and has not committed (so nobody else has seen
+ * it) with `data`: an UPDATE of a row the transaction already holds, which waits for no other lock.
+ */
+export async function rewriteUncommittedDecision(em: Em, data: RequiredEntityData<Payment>): Promise<Payment> {
+  const payment = em.create(Payment, data, { persist: false });
+  const { status, failureCode, failureReason, updatedAt } = payment;
+  const rewritten = await em.nativeUpdate(Payment, { id: payment.id, orderId: payment.orderId }, { status, failureCode, failureReason, updatedAt });
+  if (rewritten !== 1) throw new Error(`payment ${payment.id} for order ${payment.orderId} is not this transaction's to rewrite`);
+  return payment;
+}
