@@ -15,6 +15,7 @@
  * database (`payment_bench_…`, dropped at the end) and `pbench-…` topics is touched.
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { Histogram } from 'prom-client';
@@ -191,6 +192,7 @@ async function oneRun(service: RunningService, probe: SagaProbe, producer: Kafka
 
   const handled = handleTime(service);
   const handledBefore = await handled();
+  const [loadAverage] = loadavg(); // other processes on this machine skew the timings; reported with them
   const countersBefore = await globalLockCounters(db);
   const stopSampling = sampleOwnLockWaits(await createConnection(dbConfig()));
   const started = performance.now();
@@ -214,6 +216,7 @@ async function oneRun(service: RunningService, probe: SagaProbe, producer: Kafka
   const invariants = await checkInvariants(service, probe, customerId, orderIds, refunded);
   return {
     label,
+    loadAverage: Number(loadAverage!.toFixed(1)),
     commands: charges + refunds,
     sentMs: Math.round(sentMs),
     elapsedMs: Math.round(elapsedMs),
