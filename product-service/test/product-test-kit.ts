@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '#shared/contracts/envelope.ts';
-import { topicLayout, topics } from '#shared/contracts/topics.ts';
+import { topics } from '#shared/contracts/topics.ts';
+import type { IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
@@ -8,31 +9,7 @@ import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
 import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { productService } from '../src/product-service.ts';
 
-/**
- * Kafka topics (and BullMQ keys) of a test file's own: nothing it publishes reaches the shared
- * topics (the compacted catalog in particular keeps test data for ever) and nothing from other runs
- * reaches it. `close` deletes the topics.
- */
-export interface IsolatedKafka {
-  prefix: string;
-  kafka: KafkaClient;
-  close(): Promise<void>;
-}
-
-export async function isolatedKafka(name: string): Promise<IsolatedKafka> {
-  const prefix = `it-${name}-${Date.now().toString(36)}-`;
-  const kafka = createKafkajsClient({ clientId: name, brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
-  const admin = await kafka.admin();
-  await admin.createTopics(topicLayout);
-  return {
-    prefix,
-    kafka,
-    async close() {
-      await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
-      await admin.disconnect();
-    },
-  };
-}
+export { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 
 /**
  * Starts the product service in-process on its own database, topics and new consumer group. It

@@ -1,7 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { Registry } from 'prom-client';
-import { freshDatabase, testEnv, testKafka, testLogger } from '../../tests/support/test-infra.ts';
+import { isolatedKafka } from '../../tests/support/isolated-kafka.ts';
+import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { messagingMigration } from '../src/db/messaging-migration.ts';
 import { migrate, openOrm, type Em, type Orm } from '../src/db/orm.ts';
 import { InboxMessage } from '../src/inbox/inbox-message.entity.ts';
@@ -20,6 +21,9 @@ class CreateEffectTable extends Migration {
   }
 }
 const effectMigration: MigrationObject = { name: '9000-test-effect', class: CreateEffectTable };
+
+/** Shared by the suite and the child process it kills; kept between runs (creating them is idempotent). */
+const kernelTopicPrefix = 'it-kernel-';
 
 export interface MessagingFixture {
   orm: Orm;
@@ -44,7 +48,9 @@ openMessagingFixture.reuse = async function reuse(dbName: string): Promise<Messa
     migrations: [messagingMigration, effectMigration],
   });
   await migrate(orm);
-  const kafka = testKafka(dbName);
+  // Topics of the kernel tests' own (the crash test's child process joins the same ones).
+  const topicsOfTests = await isolatedKafka('kernel', kernelTopicPrefix);
+  const kafka = topicsOfTests.kafka;
   const producer = await kafka.producer();
   return {
     orm,
