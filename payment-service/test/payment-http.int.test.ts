@@ -1,3 +1,4 @@
+import { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemContentType } from '#shared/http/problem.ts';
@@ -20,14 +21,18 @@ function expectProblem(response: ApiResponse, status: number): void {
   expect(response.body).toMatchObject({ type: 'about:blank', status, title: expect.any(String) });
 }
 
+let topics: IsolatedKafka;
+
 describe('payment service HTTP API (real MariaDB)', () => {
   beforeAll(async () => {
     await freshDatabase(dbName);
-    service = await startPaymentService(dbName);
+    topics = await isolatedKafka('payment-http');
+    service = await startPaymentService(dbName, topics);
   });
 
   afterAll(async () => {
     await service?.stop();
+    await topics?.close();
   });
 
   it('seeds the three customers once: a second start changes no balance and adds no account', async () => {
@@ -40,7 +45,7 @@ describe('payment service HTTP API (real MariaDB)', () => {
     expect((await postJson(service, topUpPath(lee), { amount: 7_000 })).status).toBe(201);
 
     await service.stop();
-    service = await startPaymentService(dbName);
+    service = await startPaymentService(dbName, topics);
 
     const after = await Promise.all([kim, lee, park].map((customerId) => call(service, `/api/v1/credits/${customerId}`)));
     expect(after.map((response) => [response.body.balance, response.body.openingBalance, response.body.ledgerConsistent])).toEqual([

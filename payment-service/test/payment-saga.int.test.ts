@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '#shared/contracts/envelope.ts';
 import type { RunningService } from '#shared/runtime/service-host.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { eventually, freshDatabase, testKafka } from '../../tests/support/test-infra.ts';
+import { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
+import { eventually, freshDatabase } from '../../tests/support/test-infra.ts';
 import { call, ledgerOf, newCustomer, sql, startPaymentService } from './payment-test-kit.ts';
 
 const dbName = 'payment_test';
@@ -32,16 +33,20 @@ async function expectLedgerConsistent(customerId: string): Promise<void> {
   expect(credit.balance).toBe(credit.openingBalance + credit.ledgerSum);
 }
 
+let topics: IsolatedKafka;
+
 describe('payment service as a saga participant (real MariaDB + Kafka)', () => {
   beforeAll(async () => {
     await freshDatabase(dbName);
-    service = await startPaymentService(dbName);
-    probe = await openSagaProbe(testKafka('payment-saga-test'), ['payment-response']);
+    topics = await isolatedKafka('payment-saga');
+    service = await startPaymentService(dbName, topics);
+    probe = await openSagaProbe(topics.kafka, ['payment-response']);
   });
 
   afterAll(async () => {
     await probe?.close();
     await service?.stop();
+    await topics?.close();
   });
 
   it('charges a customer whose credit covers the amount: COMPLETED, balance and ledger moved once', async () => {

@@ -4,18 +4,21 @@ import { systemClock } from '#shared/runtime/clock.ts';
 import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { paymentService } from '../src/payment-service.ts';
 import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
+import type { IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 
 /**
  * The service in-process, as main.ts starts it, on its own consumer group that sees only new
  * records, trusting the test issuer's keys (a JWKS file) since no order service runs next to it.
+ * With `isolated`, on topics and BullMQ keys of the test's own.
  */
-export async function startPaymentService(dbName: string): Promise<RunningService> {
+export async function startPaymentService(dbName: string, isolated?: IsolatedKafka): Promise<RunningService> {
   return startService(paymentService, {
     port: 0,
     dbName,
     env: {
       KAFKA_GROUP_ID: `payment-test-${randomUUID()}`,
       KAFKA_NEW_GROUP_FROM: 'latest',
+      ...(isolated ? { KAFKA_TOPIC_PREFIX: isolated.prefix, QUEUE_PREFIX: isolated.prefix.replace(/-$/, '') } : {}),
       LOG_LEVEL: 'warn',
       ...(await sharedTestIssuer()).env,
     },
