@@ -74,15 +74,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         async (tx) => {
           // Only rows that are the oldest unsent row of their key: the subquery is a plain consistent
           // read (it takes no locks), so it also sees older rows another relay holds right now and
-          // keeps this relay away from their successors. Per-key order holds across replicas.
+          // keeps this relay away from their successors. Per-key order holds across replicas. The
+          // subqueries must look rows up by key: by `sent_at` alone a backlog makes the claim quadratic.
           const publishable = (
             await tx.execute<Record<string, unknown>[]>(
               `select o.id, o.topic, o.message_key, o.body, o.headers, o.created_at,
-                      exists (select 1 from outbox_message s
+                      exists (select 1 from outbox_message s force index (outbox_message_key_idx)
                                where s.message_key = o.message_key and s.sent_at is null and s.id > o.id) as has_successor
                  from outbox_message o
                 where o.sent_at is null and o.next_attempt_at <= now(3)
-                  and not exists (select 1 from outbox_message p
+                  and not exists (select 1 from outbox_message p force index (outbox_message_key_idx)
                                    where p.message_key = o.message_key and p.sent_at is null and p.id < o.id)
                 order by o.id limit ? for update skip locked`,
               [batchSize],
