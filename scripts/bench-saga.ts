@@ -4,13 +4,13 @@
 // the invariants are checked; prints latency and achieved throughput per rate and the saturation
 // point (the first rate the platform cannot keep up with).
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './lib/cli-args.ts';
 import { measureFloor } from './load/floor.ts';
 import { runLoadTest } from './load/load-test.ts';
 import { ms } from './load/stats.ts';
 
-const { values } = parseArgs({
-  options: {
+const usage = 'Usage: npm run bench:saga -- [--rates 25,50,100,200,400] [--seconds 20] [--haproxy | --base-url URL --product-url URL --payment-url URL] [--json out.json] [--token ADMIN_TOKEN]';
+const values = parseCliArgs({
     rates: { type: 'string', default: '25,50,100,200,400' },
     seconds: { type: 'string', default: '20' },
     haproxy: { type: 'boolean', default: false },
@@ -19,8 +19,7 @@ const { values } = parseArgs({
     'payment-url': { type: 'string' },
     json: { type: 'string' },
     token: { type: 'string' },
-  },
-});
+  }, usage);
 const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 if (rates.some((r) => !Number.isFinite(r) || r <= 0) || !(seconds > 0)) {

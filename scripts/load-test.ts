@@ -6,14 +6,17 @@
 // Tokens: each order is placed with its own customer's token and the rest (stock, top-ups, the order
 // feed, invariants) with an admin token, all asked of the order service with $DEMO_CUSTOMER_PASSWORD
 // and $ADMIN_PASSWORD (demo defaults); --token (or $LOAD_TOKEN) is an admin token to use instead.
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './lib/cli-args.ts';
 import { writeFileSync } from 'node:fs';
 import { runLoadTest } from './load/load-test.ts';
 import { orderServiceAuth } from './load/platform-api.ts';
 import { printReport, progressPrinter, writeHistogram } from './load/report.ts';
 
-const { values } = parseArgs({
-  options: {
+const usage = `Usage: npm run load -- [--orders 100] [--concurrency N] [--rate R --duration S] [--base-url URL]
+       [--product-url URL] [--payment-url URL] [--haproxy] [--deadline 60] [--json out.json] [--html out.html]
+       [--no-floor] [--no-top-up] [--token ADMIN_TOKEN]`;
+const values = parseCliArgs(
+  {
     orders: { type: 'string', default: '100' },
     concurrency: { type: 'string' },
     rate: { type: 'string' },
@@ -29,7 +32,8 @@ const { values } = parseArgs({
     'no-top-up': { type: 'boolean', default: false },
     token: { type: 'string' },
   },
-});
+  usage,
+);
 
 const positive = (name: string, raw: string | undefined): number | undefined => {
   if (raw === undefined) return undefined;

@@ -15,13 +15,14 @@ const retryableCodes = new Set([
   'ER_CMD_CONNECTION_CLOSED',
   'ER_CONNECTION_KILLED',
   'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
   'PROTOCOL_CONNECTION_LOST',
 ]);
-const retryableErrnos = new Set([1205, 1213, 1927, 2006, 2013, 1053, 45009, 45028]);
+const retryableErrnos = new Set([1040, 1205, 1213, 1927, 2006, 2013, 1053, 45009, 45028]);
 
 /**
  * The one place that tells a passing infrastructure failure (deadlock, lock wait, lost connection,
