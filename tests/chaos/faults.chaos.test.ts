@@ -13,7 +13,7 @@ const shape: LoadShape = short
   ? { rate: 20, durationS: 8, deadlineMs: 120_000, settleMs: 120_000 }
   : { rate: 30, durationS: 15, deadlineMs: 120_000, settleMs: 120_000 };
 
-const faults: FaultSpec[] = short
+const allFaults: FaultSpec[] = short
   ? [killService('order-service', 14), flushRedis(), duplicateStorm(shape.durationS)]
   : [
       killService('product-service', 20),
@@ -25,6 +25,9 @@ const faults: FaultSpec[] = short
       duplicateStorm(shape.durationS),
       rebalance(),
     ];
+
+// CHAOS_ONLY=<text>: only the faults whose name contains it (e.g. CHAOS_ONLY=MariaDB).
+const faults = process.env.CHAOS_ONLY ? allFaults.filter((f) => f.name.toLowerCase().includes(process.env.CHAOS_ONLY!.toLowerCase())) : allFaults;
 
 // Short deadlines and few attempts, so that outages run into timeouts and compensation really runs.
 const sagaEnv = {

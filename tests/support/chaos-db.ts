@@ -67,12 +67,12 @@ export interface ConsistencyProblem {
 export async function crossServiceConsistency(
   connection: Connection,
   databases: Record<ServiceName, string>,
-): Promise<{ orders: number; problems: ConsistencyProblem[]; heldReservations: number; anomalies: number }> {
+): Promise<{ orders: number; problems: ConsistencyProblem[]; heldReservations: number; anomalies: number; anomalyKinds: Record<string, number> }> {
   const orderDb = databases['order-service'];
   const productDb = databases['product-service'];
   const paymentDb = databases['payment-service'];
   const [orders] = await connection.query<RowDataPacket[]>(
-    `select id, status, json_length(json_extract(snapshot, '$.context.anomalies')) as anomalies from \`${orderDb}\`.customer_order`,
+    `select id, status, json_extract(snapshot, '$.context.anomalies') as anomalies from \`${orderDb}\`.customer_order`,
   );
   const [stock] = await connection.query<RowDataPacket[]>(`select order_id, status from \`${productDb}\`.order_stock`);
   const [payments] = await connection.query<RowDataPacket[]>(`select order_id, status from \`${paymentDb}\`.payment`);
@@ -94,10 +94,13 @@ export async function crossServiceConsistency(
   );
   const problems: ConsistencyProblem[] = [];
   let anomalies = 0;
+  const anomalyKinds: Record<string, number> = {};
   for (const order of orders) {
     const id = order.id as string;
     const status = order.status as string;
-    if (Number(order.anomalies ?? 0) > 0) anomalies++;
+    const noted = (typeof order.anomalies === 'string' ? JSON.parse(order.anomalies) : order.anomalies) as string[] | null;
+    if (noted && noted.length > 0) anomalies++;
+    for (const text of noted ?? []) anomalyKinds[text] = (anomalyKinds[text] ?? 0) + 1;
     const stockStatus = stockOf.get(id) ?? 'none';
     const paymentStatus = paymentOf.get(id) ?? 'none';
     const moves = ledgerOf.get(id) ?? { charges: 0, refunds: 0, charged: 0, refunded: 0 };
@@ -119,7 +122,7 @@ export async function crossServiceConsistency(
       problems.push({ orderId: id, problem: `not terminal: ${status}` });
     }
   }
-  return { orders: orders.length, problems, heldReservations: Number(held[0].n), anomalies };
+  return { orders: orders.length, problems, heldReservations: Number(held[0].n), anomalies, anomalyKinds };
 }
 
 /** Timeout events recorded for these orders after `since` (the saga_event rows the timers wrote). */

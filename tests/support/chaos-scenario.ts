@@ -73,6 +73,16 @@ export interface ScenarioResult {
   info: InvariantResult[];
 }
 
+/** Anomaly texts name their order: counted by kind, ids left out. */
+function byKind(texts: Record<string, number>): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const [text, n] of Object.entries(texts)) {
+    const kind = text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '…');
+    kinds[kind] = (kinds[kind] ?? 0) + n;
+  }
+  return kinds;
+}
+
 /** Names of the load test's invariants that faults may legitimately break (informational). */
 const informational = new Set(['every POST accepted (201)', 'each order ends as its shape predicts']);
 
@@ -184,9 +194,10 @@ async function sagaConsumerLag(infra: ChaosInfra, prefix: string): Promise<numbe
   }
 }
 
-const sameLedger = (a: Ledger, b: Ledger) =>
-  JSON.stringify([...a.products.values()]) === JSON.stringify([...b.products.values()]) &&
-  JSON.stringify([...a.credits.values()]) === JSON.stringify([...b.credits.values()]);
+// readLedger fills its maps in the order its requests complete: compare by key.
+const ledgerText = (ledger: Ledger) =>
+  JSON.stringify([...ledger.products].sort(([a], [b]) => a.localeCompare(b))) + JSON.stringify([...ledger.credits].sort(([a], [b]) => a.localeCompare(b)));
+const sameLedger = (a: Ledger, b: Ledger) => ledgerText(a) === ledgerText(b);
 
 /**
  * Waits until nothing moves any more: every order terminal, every outbox sent, every saga record
@@ -194,30 +205,34 @@ const sameLedger = (a: Ledger, b: Ledger) =>
  */
 export async function settle(ctx: ChaosContext, boundMs: number): Promise<string | null> {
   const started = Date.now();
-  const result = await settleWithin(ctx, boundMs);
-  if (Date.now() - started > 10_000) ctx.log(`settling took ${((Date.now() - started) / 1000).toFixed(1)} s${result ? `, gave up: ${result}` : ''}`);
-  return result;
-}
-
-async function settleWithin(ctx: ChaosContext, boundMs: number): Promise<string | null> {
-  const deadline = Date.now() + boundMs;
+  const deadline = started + boundMs;
   let previous: Ledger | null = null;
+  const waited = new Map<string, number>();
   let waitingFor = '';
+  const took = () => ((Date.now() - started) / 1000).toFixed(1);
   while (Date.now() < deadline) {
     try {
       const open = await nonTerminalOrders(ctx.infra, ctx.platform);
       const unsent = await withRoot(ctx.infra.db, (c) => unsentOutboxRows(c, Object.values(ctx.platform.databases)));
       const lag = await sagaConsumerLag(ctx.infra, ctx.platform.prefix);
       const ledger = await readLedger(ctx.api, productIds, customerIds);
-      if (open === 0 && unsent === 0 && lag === 0 && previous && sameLedger(previous, ledger)) return null;
-      waitingFor = open === 0 && unsent === 0 && lag === 0 ? 'stock and credit still moving' : `${open} orders not terminal, ${unsent} outbox rows unsent, consumer lag ${lag}`;
-      previous = open === 0 && unsent === 0 && lag === 0 ? ledger : null;
+      if (open === 0 && unsent === 0 && lag === 0 && previous && sameLedger(previous, ledger)) {
+        if (Date.now() - started > 10_000) ctx.log(`settled in ${took()} s after waiting for: ${[...waited].map(([w, n]) => `${w} (${n}×)`).join('; ')}`);
+        return null;
+      }
+      const reasons = [open && `orders not terminal`, unsent && `outbox rows unsent`, lag && `consumer lag`].filter(Boolean);
+      waitingFor = reasons.length === 0 ? 'stock and credit still moving' : `${open} orders not terminal, ${unsent} outbox rows unsent, consumer lag ${lag}`;
+      const key = reasons.length === 0 ? waitingFor : reasons.join(', ');
+      waited.set(key, (waited.get(key) ?? 0) + 1);
+      previous = reasons.length === 0 ? ledger : null;
     } catch (error) {
       waitingFor = `probe failed: ${(error as Error).message}`;
+      waited.set('probe failed', (waited.get('probe failed') ?? 0) + 1);
       previous = null;
     }
     await sleep(1_000);
   }
+  ctx.log(`not settled after ${took()} s: ${waitingFor}`);
   return waitingFor;
 }
 
@@ -235,6 +250,7 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
   await topUpFor(ctx.api, total);
   const deadLettersBefore = await deadLetterTotal(ctx.platform.url['order-service']);
   const before = await readLedger(ctx.api, productIds, customerIds);
+  const anomaliesBefore = (await withRoot(ctx.infra.db, (c) => crossServiceConsistency(c, ctx.platform.databases))).anomalyKinds;
 
   const loadStart = Date.now();
   let progress: Progress | null = null;
@@ -361,8 +377,15 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
     postErrors.set(kind, (postErrors.get(kind) ?? 0) + 1);
   }
   const postErrorDetail = [...postErrors].map(([kind, n]) => `${n} × ${kind}`).join(', ');
-  if (unanswered.length > 0) ctx.log(`${fault.name}: accepted without an answer: ${unanswered.map((o) => `${o.id} (${o.status})`).join(', ')}`);
+  if (unanswered.length > 0) {
+    ctx.log(`${fault.name}: accepted without an answer: ${unanswered.map((o) => `${o.id} (${o.status}${o.failureMessages.length ? `: ${o.failureMessages.join('; ')}` : ''})`).join(', ')}`);
+  }
   if (postErrorDetail) ctx.log(`${fault.name}: POST errors: ${postErrorDetail}`);
+  const newAnomalies = Object.entries(byKind(consistency.anomalyKinds))
+    .map(([text, n]) => [text, n - (byKind(anomaliesBefore)[text] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  const anomalyDetail = newAnomalies.map(([text, n]) => `${n} × "${text}"`).join(', ');
+  if (anomalyDetail) ctx.log(`${fault.name}: saga anomalies noted: ${anomalyDetail}`);
   const row: ChaosRow = {
     fault: fault.name,
     load: `${shape.rate}/s × ${durationS} s`,
@@ -374,10 +397,10 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
     maxToTerminalAfterFaultMs: afterFault.length > 0 ? Math.max(...afterFault) : null,
     endedOtherwise: accepted.filter((o) => o.terminalAt !== null && o.status !== o.shape.expect).length,
     deadLettersAdded,
-    anomalies: consistency.anomalies,
+    anomalies: newAnomalies.reduce((sum, [, n]) => sum + n, 0),
     held: hard.every((i) => i.pass),
     failed: hard.filter((i) => !i.pass).map((i) => `${i.name}: ${i.detail}`),
-    detail: [outcome.detail, postErrorDetail && `POST errors: ${postErrorDetail}`, unanswered.length > 0 && `accepted without an answer: ${unanswered.map((o) => o.id).join(', ')}`]
+    detail: [outcome.detail, postErrorDetail && `POST errors: ${postErrorDetail}`, anomalyDetail && `saga anomalies noted: ${anomalyDetail}`, unanswered.length > 0 && `accepted without an answer: ${unanswered.map((o) => o.id).join(', ')}`]
       .filter(Boolean)
       .join('; '),
     wallS: (Date.now() - started) / 1000,

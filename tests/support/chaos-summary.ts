@@ -17,6 +17,7 @@ export function summaryTable(rows: readonly ChaosRow[]): string {
     'Max time to terminal after fault',
     'POST errors',
     'Ended otherwise (info)',
+    'Saga anomalies (info)',
     'Dead letters',
     'Invariants',
   ];
@@ -32,6 +33,7 @@ export function summaryTable(rows: readonly ChaosRow[]): string {
         seconds(row.maxToTerminalAfterFaultMs),
         String(row.postErrors),
         String(row.endedOtherwise),
+        String(row.anomalies),
         String(row.deadLettersAdded),
         row.held ? 'held' : `**FAILED** (${row.failed.length})`,
       ].join(' | ')} |`,
