@@ -127,7 +127,7 @@ describe('two replicas of every service behind a balancer: one database and one 
   });
 
   it('keeps every invariant over 60 orders, with every replica serving HTTP, consuming its share of partitions and relaying its outbox', async () => {
-    const { report } = await runLoadTest({ urls: urls(), orders: 60, concurrency: 20, measureFloor: false, deadlineMs: 60_000 });
+    const { report } = await runLoadTest({ urls: urls(), orders: 60, concurrency: 20, measureFloor: false, deadlineMs: 60_000, auth: null });
     expect(failedInvariants(report)).toEqual([]);
     expect(report.orders).toMatchObject({ placed: 60, accepted: 60, notTerminal: 0, postErrors: 0 });
 
@@ -164,6 +164,7 @@ describe('two replicas of every service behind a balancer: one database and one 
     let killing: Promise<void> | null = null;
     const { report } = await runLoadTest({
       urls: urls(),
+      auth: null, // the platform runs with AUTH_MODE=off
       rate: 10,
       durationS: 9,
       measureFloor: false,
