@@ -1,20 +1,11 @@
+import { seedCustomers, seedProducts } from '../../scripts/load/order-mix.ts';
 import { eventually } from './test-infra.ts';
 import type { Platform } from './platform.ts';
 import { platformTokens } from './platform-tokens.ts';
 
-export const customers = {
-  rich: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
-  middle: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-  modest: '9b2d3f1e-8c4a-4e6b-a1d2-5f6e7a8b9c0d',
-} as const;
-
-export const products = {
-  coffee: { id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', price: 5000 },
-  sandwich: { id: '1a2b3c4d-5e6f-7089-9a0b-cdef12345678', price: 8000 },
-  salad: { id: '2b3c4d5e-6f70-8192-a3b4-cdef56789012', price: 12000 },
-  pizza: { id: '3c4d5e6f-7081-92a3-b4c5-def678901234', price: 25000 },
-  pasta: { id: '4d5e6f70-8192-a3b4-c5d6-ef7890123456', price: 18000 },
-} as const;
+/** The seed's customers and products, as the load test knows them. */
+export const customers = seedCustomers;
+export const products = seedProducts;
 
 export const terminalStatuses = new Set(['CONFIRMED', 'CANCELLED']);
 

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { topicLayout } from '#shared/contracts/topics.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
-import { freshDatabase, testEnv, testLogger } from './test-infra.ts';
+import { freshDatabase, testEnv, testLogger, freePort } from './test-infra.ts';
 
 export const serviceNames = ['product-service', 'payment-service', 'order-service'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -30,16 +29,6 @@ export interface PlatformOptions {
   perService?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import { topicLayout } from '#shared/contracts/topics.ts';
@@ -8,7 +7,7 @@ import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { haproxyBinary, renderHaproxyConfig } from '../../scripts/lib/haproxy-config.ts';
 import { serviceNames, type ServiceName } from './platform.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
-import { freshDatabase, testEnv, testLogger } from './test-infra.ts';
+import { freshDatabase, testEnv, testLogger, freePort } from './test-infra.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,16 +43,6 @@ export interface ReplicatedPlatformOptions {
   balancer?: 'auto' | 'haproxy' | 'in-process';
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { createConnection } from 'mysql2/promise';
 import { baseEnvSchema, parseEnv, type BaseEnv } from '#shared/config/env.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
@@ -42,4 +43,16 @@ export async function eventually<T>(
     value = await probe();
   }
   return value;
+}
+
+/** A port nothing listens on right now (the OS picks it), for a server a test starts. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
 }
