@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Em, Orm } from '#shared/db/orm.ts';
+import { isRetryable } from '#shared/db/retryable-errors.ts';
+import { ProblemError } from '#shared/http/problem.ts';
 import type { Ids } from '#shared/runtime/ids.ts';
 import type { SagaSettingsInput } from '#statecharts/saga-types.ts';
 import type { CatalogPrices } from '../catalog/catalog-prices.ts';
@@ -89,7 +91,15 @@ export function createPlaceOrder(deps: {
       // Two requests with one key raced; the loser answers like a replay of the winner.
       const replay = idempotencyKey && isDuplicateKey(error) ? await findByKey(deps.orm.em.fork(), idempotencyKey, requestHash!) : null;
       if (replay) return replay;
-      throw error;
+      if (!isRetryable(error)) throw error;
+      // The connection can die during COMMIT after the server committed: the order may exist. Its
+      // outbox row and deadline are committed with it, so the relay and timer sweeps take over the
+      // after-commit work this request could not do.
+      const placed = await deps.orm.em.fork().findOne(CustomerOrder, { id: orderId }).catch(() => null);
+      if (placed) return { ok: true, order: placed, replayed: false };
+      throw new ProblemError(503, 'Service Unavailable', 'the order database is unavailable; nothing was stored, retry (an Idempotency-Key makes that safe)', {
+        retryAfterSeconds: 1,
+      });
     }
     await deps.afterCommit(result);
     return { ok: true, order: result.order, replayed: false };

@@ -14,9 +14,9 @@ import { problemContentType, ProblemError, type Problem } from './problem.ts';
 export const maxBodyBytes = 64 * 1024;
 
 export function problemResponse(c: Context, problem: Problem & Record<string, unknown>): Response {
-  return c.body(JSON.stringify({ ...problem, instance: c.req.path }), problem.status as ContentfulStatusCode, {
-    'content-type': problemContentType,
-  });
+  const headers: Record<string, string> = { 'content-type': problemContentType };
+  if (typeof problem.retryAfterSeconds === 'number') headers['retry-after'] = String(problem.retryAfterSeconds);
+  return c.body(JSON.stringify({ ...problem, instance: c.req.path }), problem.status as ContentfulStatusCode, headers);
 }
 
 /** A route's validation failures: 400 with one entry per field, never a 500. */
