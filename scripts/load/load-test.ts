@@ -31,7 +31,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<{ report: L
   const productIds = [...new Set(mix.flatMap((shape) => shape.lines.map((l) => l.productId)))];
   const customerIds = [...new Set(mix.map((shape) => shape.customerId))];
   await api.signIn(customerIds);
-  if (options.topUp !== false) await prepare(api, mix, total);
+  if (options.topUp !== false) await topUpForMix(api, mix, total);
   const floor: Floor | null = options.measureFloor === false ? null : await measureFloor();
   const before = await readLedger(api, productIds, customerIds);
   const { orders, wallMs } = await runLoad(api, {
@@ -49,7 +49,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<{ report: L
   return { report: buildReport(plan, orders, wallMs, floor, invariants), orders };
 }
 
-async function prepare(api: PlatformApi, mix: OrderShape[], total: number): Promise<void> {
+/**
+ * Adds stock and credit for the shapes of `mix` meant to succeed over `total` orders, `headroom`
+ * times what they need, so that a run measures sagas and not an empty warehouse.
+ */
+export async function topUpForMix(api: PlatformApi, mix: readonly OrderShape[], total: number, headroom = 1): Promise<void> {
   const units = new Map<string, number>();
   const money = new Map<string, number>();
   for (let index = 0; index < total; index++) {
@@ -60,12 +64,12 @@ async function prepare(api: PlatformApi, mix: OrderShape[], total: number): Prom
   }
   for (const [productId, needed] of units) {
     const { available } = await api.product(productId);
-    if (available < needed) await api.addStock(productId, needed - available + 100);
+    if (available < needed * headroom) await api.addStock(productId, needed * headroom - available + 100);
   }
   for (const [customerId, needed] of money) {
     let { balance } = await api.credit(customerId);
-    while (balance < needed) {
-      const amount = Math.min(100_000_000, needed - balance + 10_000);
+    while (balance < needed * headroom) {
+      const amount = Math.min(100_000_000, needed * headroom - balance + 10_000);
       await api.topUp(customerId, amount);
       balance += amount;
     }

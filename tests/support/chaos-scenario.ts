@@ -2,8 +2,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
 import { topics as sagaTopics } from '#shared/contracts/topics.ts';
 import { checkInvariants, readLedger, type InvariantResult, type Ledger } from '../../scripts/load/invariants.ts';
-import { runLoadTest } from '../../scripts/load/load-test.ts';
-import { defaultMix, shapeFor, type OrderShape } from '../../scripts/load/order-mix.ts';
+import { runLoadTest, topUpForMix } from '../../scripts/load/load-test.ts';
+import { defaultMix, type OrderShape } from '../../scripts/load/order-mix.ts';
 import { platformApi, type PlatformApi } from '../../scripts/load/platform-api.ts';
 import type { PlacedOrder, Progress } from '../../scripts/load/run-load.ts';
 import { sleep, type ChaosInfra } from './chaos-infra.ts';
@@ -96,28 +96,9 @@ export function chaosContext(infra: ChaosInfra, platform: ChaosPlatform, log: (m
   return { infra, platform, api, log };
 }
 
-/** Stock and credit for the shapes meant to succeed (what the load test's own top-up does). */
+/** Stock and credit for the shapes meant to succeed, twice what they need (faults cancel and retry). */
 export async function topUpFor(api: PlatformApi, total: number): Promise<void> {
-  const units = new Map<string, number>();
-  const money = new Map<string, number>();
-  for (let index = 0; index < total; index++) {
-    const shape = shapeFor(index, mix);
-    if (shape.expect !== 'CONFIRMED') continue;
-    for (const l of shape.lines) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
-    money.set(shape.customerId, (money.get(shape.customerId) ?? 0) + shape.lines.reduce((s, l) => s + l.price * l.quantity, 0));
-  }
-  for (const [productId, needed] of units) {
-    const { available } = await api.product(productId);
-    if (available < needed * 2) await api.addStock(productId, needed * 2 - available + 100);
-  }
-  for (const [customerId, needed] of money) {
-    let { balance } = await api.credit(customerId);
-    while (balance < needed * 2) {
-      const amount = Math.min(100_000_000, needed * 2 - balance + 10_000);
-      await api.topUp(customerId, amount);
-      balance += amount;
-    }
-  }
+  await topUpForMix(api, mix, total, 2);
 }
 
 export async function deadLetterTotal(orderUrl: string): Promise<number> {
