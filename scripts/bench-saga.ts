@@ -1,71 +1,157 @@
-// npm run bench:saga -- [--rates 25,50,100,200,400] [--seconds 20] [--haproxy | --base-url URL …] [--json out.json]
-// A sustained-rate sweep against running services: for each offered rate, orders are placed at
-// that rate for N seconds (open loop, whatever the latency), every saga is followed to its end and
-// the invariants are checked; prints latency and achieved throughput per rate and the saturation
-// point (the first rate the platform cannot keep up with).
+// npm run bench:saga -- [--phases idle,floor,a,b,c-hot,c-mix] [--rates 50,100,200,400,800,1600] [--seconds 10]
+//                       [--sequential 50] [--concurrent 100] [--haproxy | --base-url URL …] [--json out.json] [--token ADMIN_TOKEN]
+// The saga benchmark, in the phases of the Restate anchor (../shared/bench/restate-saga) so the two
+// read side by side, against running services:
+//   idle   10 s with no orders: CPU of every process of the platform, Redis commands/s
+//   floor  a bare MariaDB commit and a bare Kafka produce → consume, measured now
+//   a      orders one at a time (1 coffee, seed customer), send → CONFIRMED
+//   b      that many orders at once
+//   c-hot  open-loop sweep on the hot shape (every order the same product and customer)
+//   c-mix  open-loop sweep on the load test's mixed mix
+// Each phase prints, per saga: SQL statements, commits and fsyncs (MariaDB's counters), Redis
+// commands, records produced on the saga topics and CPU ms per process; invariants after each phase.
+// A sweep stops after the first step the platform cannot keep up with.
 import { writeFileSync } from 'node:fs';
 import { parseCliArgs } from './lib/cli-args.ts';
+import { costsBetween, openProbes, type Costs, type Probes } from './bench/machine-probes.ts';
+import { allAtOnce, hotMix, oneAtATime, openLoopStep, type PhaseResult } from './bench/saga-phases.ts';
 import { measureFloor } from './load/floor.ts';
-import { runLoadTest } from './load/load-test.ts';
+import { defaultMix } from './load/order-mix.ts';
+import { platformApi } from './load/platform-api.ts';
 import { ms } from './load/stats.ts';
 
-const usage = 'Usage: npm run bench:saga -- [--rates 25,50,100,200,400] [--seconds 20] [--haproxy | --base-url URL --product-url URL --payment-url URL] [--json out.json] [--token ADMIN_TOKEN]';
-const values = parseCliArgs({
-    rates: { type: 'string', default: '25,50,100,200,400' },
-    seconds: { type: 'string', default: '20' },
+const usage = `Usage: npm run bench:saga -- [--phases idle,floor,a,b,c-hot,c-mix] [--rates 50,100,200,400,800,1600] [--seconds 10]
+       [--sequential 50] [--concurrent 100] [--haproxy | --base-url URL --product-url URL --payment-url URL] [--json out.json] [--token ADMIN_TOKEN]`;
+const values = parseCliArgs(
+  {
+    phases: { type: 'string', default: 'idle,floor,a,b,c-hot,c-mix' },
+    rates: { type: 'string', default: '50,100,200,400,800,1600' },
+    seconds: { type: 'string', default: '10' },
+    sequential: { type: 'string', default: '50' },
+    concurrent: { type: 'string', default: '100' },
+    'idle-seconds': { type: 'string', default: '10' },
     haproxy: { type: 'boolean', default: false },
     'base-url': { type: 'string' },
     'product-url': { type: 'string' },
     'payment-url': { type: 'string' },
     json: { type: 'string' },
     token: { type: 'string' },
-  }, usage);
+  },
+  usage,
+);
+const known = ['idle', 'floor', 'a', 'b', 'c-hot', 'c-mix'];
+const phases = values.phases.split(',').map((p) => p.trim()).filter(Boolean);
 const rates = values.rates.split(',').map(Number);
-const seconds = Number(values.seconds);
-if (rates.some((r) => !Number.isFinite(r) || r <= 0) || !(seconds > 0)) {
-  console.error('--rates takes positive numbers separated by commas; --seconds a positive number');
+const numbers = { seconds: Number(values.seconds), sequential: Number(values.sequential), concurrent: Number(values.concurrent), idle: Number(values['idle-seconds']) };
+const badPhase = phases.find((p) => !known.includes(p));
+if (badPhase || rates.some((r) => !(r > 0)) || Object.values(numbers).some((n) => !(n > 0))) {
+  console.error(badPhase ? `unknown phase ${badPhase} (phases: ${known.join(', ')})` : '--rates takes positive numbers separated by commas; counts and seconds are positive numbers');
+  console.error(usage);
   process.exit(2);
 }
 const env = process.env;
+const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 const urls = values.haproxy
-  ? { order: 'http://127.0.0.1:8080', product: 'http://127.0.0.1:8090', payment: 'http://127.0.0.1:8100' }
+  ? { order: `http://127.0.0.1:${port('LB_ORDER_PORT', 8080)}`, product: `http://127.0.0.1:${port('LB_PRODUCT_PORT', 8090)}`, payment: `http://127.0.0.1:${port('LB_PAYMENT_PORT', 8100)}` }
   : {
-      order: values['base-url'] ?? `http://127.0.0.1:${env.ORDER_PORT ?? 8181}`,
-      product: values['product-url'] ?? `http://127.0.0.1:${env.PRODUCT_PORT ?? 8182}`,
-      payment: values['payment-url'] ?? `http://127.0.0.1:${env.PAYMENT_PORT ?? 8183}`,
+      order: values['base-url'] ?? `http://127.0.0.1:${port('ORDER_PORT', 8181)}`,
+      product: values['product-url'] ?? `http://127.0.0.1:${port('PRODUCT_PORT', 8182)}`,
+      payment: values['payment-url'] ?? `http://127.0.0.1:${port('PAYMENT_PORT', 8183)}`,
     };
 const token = values.token ?? env.LOAD_TOKEN;
+const authHeader = token ? () => ({ authorization: `Bearer ${token}` }) : undefined;
+const api = platformApi(urls, authHeader);
 
-console.log(`Saga rate sweep against ${urls.order}: ${rates.join(', ')} orders/s, ${seconds} s each`);
-const floor = await measureFloor();
-console.log(`floor: DB commit p50 ${ms(floor.dbCommit.p50)}, Kafka round trip p50 ${ms(floor.kafkaRoundTrip.p50)}\n`);
-console.log('offered/s  achieved/s   p50 saga    p95 saga    p99 saga    max saga    POST p99   terminal  invariants');
-
-const rows = [];
-let saturation: number | null = null;
-for (const rate of rates) {
-  const { report } = await runLoadTest({
-    urls,
-    rate,
-    durationS: seconds,
-    deadlineMs: 60_000,
-    measureFloor: false,
-    authHeader: token ? () => ({ authorization: `Bearer ${token}` }) : undefined,
+try {
+  await api.order('00000000-0000-4000-8000-000000000000').catch((error: Error) => {
+    if (!/→ 404/.test(error.message)) throw error;
   });
-  const s = report.sagaLatency;
-  const allTerminal = report.orders.notTerminal === 0 && report.orders.postErrors === 0;
-  const keptUp = report.throughputSagasPerSecond >= rate * 0.9 && s.p99 <= 500 && allTerminal;
-  if (!keptUp && saturation === null) saturation = rate;
-  rows.push({ rate, report });
-  console.log(
-    `${String(rate).padStart(9)}  ${report.throughputSagasPerSecond.toFixed(1).padStart(10)}  ${ms(s.p50).padStart(10)}  ${ms(s.p95).padStart(10)}  ${ms(s.p99).padStart(10)}  ${ms(s.max).padStart(10)}  ${ms(report.postLatency.p99).padStart(9)}  ${`${report.orders.accepted - report.orders.notTerminal}/${report.orders.placed}`.padStart(8)}  ${report.passed ? 'PASS' : 'FAIL'}`,
-  );
-  if (!report.passed) for (const failed of report.invariants.filter((i) => !i.pass)) console.log(`           FAIL ${failed.name}: ${failed.detail}`);
+} catch (error) {
+  console.error(`The services do not answer at ${urls.order} (${(error as Error).message.split('\n')[0]}). Start them first: ./scripts/build-and-run.sh --detach`);
+  process.exit(1);
 }
-console.log(
-  saturation === null
-    ? `\nKept up with every offered rate (p99 ≤ 500 ms, ≥ 90% of the offered rate, all terminal).`
-    : `\nSaturation: at ${saturation} orders/s the platform no longer keeps up (p99 > 500 ms, < 90% of the offered rate, or orders left unfinished).`,
-);
-if (values.json) writeFileSync(values.json, JSON.stringify({ floor, saturation, rows: rows.map((r) => ({ rate: r.rate, ...r.report })) }, null, 2));
-process.exit(rows.every((r) => r.report.passed) ? 0 : 1);
+
+// Replicas of a service listen 10 ports apart (build-and-run.sh --replicas).
+const replicaPorts = (base: number) => [0, 1, 2, 3].map((i) => base + 10 * i);
+const probes: Probes = await openProbes({
+  order: replicaPorts(port('ORDER_PORT', 8181)),
+  product: replicaPorts(port('PRODUCT_PORT', 8182)),
+  payment: replicaPorts(port('PAYMENT_PORT', 8183)),
+});
+const processNames = [...probes.processes.keys()];
+console.log(`Saga benchmark against ${urls.order}; processes: ${[...probes.processes].map(([name, pids]) => `${name} ${pids.join('/') || '?'}`).join(', ')}`);
+
+interface Row {
+  phase: string;
+  result?: PhaseResult;
+  costs: Costs;
+}
+const rows: Row[] = [];
+let floorSummary: Awaited<ReturnType<typeof measureFloor>> | null = null;
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+function printCosts(costs: Costs, unit: string): void {
+  console.log(
+    `      per ${unit}: ${fmt(costs.statements)} statements, ${fmt(costs.commits)} commits, ${fmt(costs.fsyncs)} fsyncs, ${fmt(costs.redisCommands)} Redis commands, ${fmt(costs.producedRecords)} records produced`,
+  );
+  console.log(`      CPU ms per ${unit}: ${processNames.map((name) => `${name} ${fmt(costs.cpuMs[name])}`).join(', ')}`);
+}
+function printResult(label: string, result: PhaseResult, costs: Costs): void {
+  const l = result.latency;
+  console.log(
+    `  ${label.padEnd(14)} ${String(result.sagas).padStart(6)} sagas  ${fmt(result.achievedPerSecond).padStart(7)}/s  p50 ${ms(l.p50).padStart(10)}  p99 ${ms(l.p99).padStart(10)}  max ${ms(l.max).padStart(10)}  (server p50 ${ms(result.serverLatency.p50)}, p99 ${ms(result.serverLatency.p99)})` +
+      `${result.drainMs ? `  drain ${fmt(result.drainMs / 1000)} s` : ''}  ${result.notTerminal ? `${result.notTerminal} NOT TERMINAL  ` : ''}${result.postErrors ? `${result.postErrors} POST errors  ` : ''}${result.passed ? 'PASS' : 'FAIL'}`,
+  );
+  printCosts(costs, 'saga');
+  for (const failed of result.invariants.filter((i) => !i.pass)) console.log(`      FAIL ${failed.name}: ${failed.detail}`);
+}
+
+async function measured(phase: string, run: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  const before = await probes.read();
+  const result = await run();
+  const costs = costsBetween(before, await probes.read(), Math.max(1, result.sagas));
+  rows.push({ phase, result, costs });
+  printResult(phase, result, costs);
+  return result;
+}
+
+async function sweep(name: string, mix: typeof hotMix): Promise<void> {
+  console.log(`\n(${name}) open loop, ${numbers.seconds} s per step: ${rates.join(', ')} orders/s`);
+  for (const rate of rates) {
+    const result = await measured(`${name} ${rate}/s`, () => openLoopStep(urls, rate, numbers.seconds, authHeader, mix));
+    const keptUp = result.achievedPerSecond >= rate * 0.9 && result.latency.p99 <= 500 && result.notTerminal === 0 && result.postErrors === 0;
+    if (!keptUp) {
+      console.log(`  saturated at ${rate}/s offered (achieved ${fmt(result.achievedPerSecond)}/s, p99 ${ms(result.latency.p99)}); the sweep stops here`);
+      break;
+    }
+  }
+}
+
+for (const phase of phases) {
+  if (phase === 'idle') {
+    console.log(`\n(idle) ${numbers.idle} s with no orders`);
+    const before = await probes.read();
+    await new Promise((resolve) => setTimeout(resolve, numbers.idle * 1000));
+    const costs = costsBetween(before, await probes.read(), numbers.idle);
+    rows.push({ phase, costs });
+    const platform = processNames.filter((n) => n !== 'driver').reduce((sum, n) => sum + costs.cpuShare[n], 0);
+    console.log(`  whole platform ${fmt(platform * 100)} % of one core; ${processNames.map((n) => `${n} ${fmt(costs.cpuShare[n] * 100)} %`).join(', ')}`);
+    printCosts(costs, 'second');
+  } else if (phase === 'floor') {
+    floorSummary = await measureFloor();
+    console.log(`\n(floor) DB commit p50 ${ms(floorSummary.dbCommit.p50)} p99 ${ms(floorSummary.dbCommit.p99)}; Kafka produce → consume p50 ${ms(floorSummary.kafkaRoundTrip.p50)} p99 ${ms(floorSummary.kafkaRoundTrip.p99)}`);
+  } else if (phase === 'a') {
+    console.log(`\n(a) ${numbers.sequential} orders one at a time (1 coffee, seed customer)`);
+    await measured('a sequential', () => oneAtATime(api, numbers.sequential));
+  } else if (phase === 'b') {
+    console.log(`\n(b) ${numbers.concurrent} orders at once (1 coffee, seed customer)`);
+    await measured('b concurrent', () => allAtOnce(urls, numbers.concurrent, authHeader));
+  } else if (phase === 'c-hot') {
+    await sweep('c-hot', hotMix);
+  } else if (phase === 'c-mix') {
+    await sweep('c-mix', defaultMix);
+  }
+}
+await probes.close();
+if (values.json) writeFileSync(values.json, JSON.stringify({ urls, floor: floorSummary, rows }, null, 2));
+process.exit(rows.every((row) => !row.result || row.result.passed) ? 0 : 1);

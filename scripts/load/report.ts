@@ -9,6 +9,8 @@ export interface LoadReport {
   plan: Record<string, unknown>;
   orders: { placed: number; accepted: number; confirmed: number; cancelled: number; notTerminal: number; postErrors: number };
   sagaLatency: Summary;
+  /** From the POST's (scheduled) send time on the client's wall clock to the server's terminalAt. */
+  sendToTerminalLatency: Summary;
   sagaLatencyByOutcome: Record<string, Summary>;
   postLatency: Summary;
   throughputSagasPerSecond: number;
@@ -44,6 +46,7 @@ export function buildReport(
       postErrors: orders.filter((o) => o.error).length,
     },
     sagaLatency: summarize(terminal.map((o) => o.sagaMs!)),
+    sendToTerminalLatency: summarize(terminal.map((o) => o.terminalAt! - o.sentWallMs)),
     sagaLatencyByOutcome: byOutcome,
     postLatency: summarize(orders.filter((o) => o.httpStatus === 201).map((o) => o.postMs)),
     throughputSagasPerSecond: terminal.length > 1 ? (terminal.length * 1000) / Math.max(1, lastTerminal - firstCreated) : 0,
@@ -61,6 +64,7 @@ export function printReport(report: LoadReport): void {
   console.log(`\nOrders: ${o.placed} placed, ${o.accepted} accepted, ${o.confirmed} CONFIRMED, ${o.cancelled} CANCELLED, ${o.notTerminal} not terminal, ${o.postErrors} POST errors`);
   console.log('Latency');
   line('POST → terminal (saga)', report.sagaLatency);
+  line('send → terminal (client)', report.sendToTerminalLatency);
   line('  of which CONFIRMED', report.sagaLatencyByOutcome.CONFIRMED);
   line('  of which CANCELLED', report.sagaLatencyByOutcome.CANCELLED);
   line('POST response', report.postLatency);

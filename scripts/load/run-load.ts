@@ -6,6 +6,12 @@ export interface PlacedOrder {
   shape: OrderShape;
   /** Client clock: when the POST was sent (performance.now based, ms). */
   sentAt: number;
+  /**
+   * Wall clock (ms since the epoch) when the POST was due: its scheduled time in an open loop, its
+   * send time otherwise. On the same machine it compares with the server's `terminalAt`, so
+   * `terminalAt - sentWallMs` is send → terminal without any polling blur.
+   */
+  sentWallMs: number;
   postMs: number;
   id: string | null;
   httpStatus: number;
@@ -76,12 +82,13 @@ export async function runLoad(api: PlatformApi, plan: LoadPlan): Promise<{ order
     };
   };
 
-  async function place(index: number): Promise<void> {
+  async function place(index: number, dueWallMs = Date.now()): Promise<void> {
     const shape = shapeFor(index, plan.mix);
     const order: PlacedOrder = {
       index,
       shape,
       sentAt: performance.now(),
+      sentWallMs: dueWallMs,
       postMs: 0,
       id: null,
       httpStatus: 0,
@@ -160,12 +167,13 @@ export async function runLoad(api: PlatformApi, plan: LoadPlan): Promise<{ order
   if (plan.rate && plan.durationS) {
     const total = Math.round(plan.rate * plan.durationS);
     const interval = 1000 / plan.rate;
+    const startedWall = Date.now() - (performance.now() - started);
     const inFlight: Promise<void>[] = [];
     for (let index = 0; index < total; index++) {
       const due = started + index * interval;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(place(index));
+      inFlight.push(place(index, startedWall + index * interval));
     }
     await Promise.all(inFlight);
   } else {

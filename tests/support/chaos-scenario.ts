@@ -298,6 +298,7 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
         lines: row.items.map((item) => ({ productId: item.productId, price: item.price, quantity: item.quantity })),
       },
       sentAt: 0,
+      sentWallMs: row.createdAt,
       postMs: 0,
       id: row.id,
       httpStatus: 0,

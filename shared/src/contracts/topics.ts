@@ -22,3 +22,11 @@ export const topicLayout: readonly { name: string; partitions: number; compacted
   ...allTopics.map((name) => ({ name, partitions: 4, compacted: name === topics.productCatalog })),
   ...allTopics.map((name) => ({ name: deadLetterTopicOf(name), partitions: 1, compacted: false })),
 ];
+
+/** The four topics one saga's commands and replies travel on. */
+export const sagaTopics: readonly Topic[] = [
+  topics.productReservationRequest,
+  topics.productReservationResponse,
+  topics.paymentRequest,
+  topics.paymentResponse,
+];
