@@ -1,8 +1,10 @@
-# One image for all three services and the migrations (infra/compose.yaml picks the entry point with `command`):
+# One image for all three services and the migrations (infra/compose.yaml builds it once and picks
+# the entry point with `command`; without one it runs the order service):
 #   docker build -t commerce-platform .
-#   docker run commerce-platform node order-service/src/main.ts
+#   docker run commerce-platform                                  # the order service
+#   docker run commerce-platform node product-service/src/main.ts
 # No build step: Node 24 runs the TypeScript sources directly (type stripping).
-FROM node:24-slim
+FROM node:24.21.0-slim
 
 ENV NODE_ENV=production
 WORKDIR /app
@@ -28,3 +30,4 @@ COPY scripts/migrate.ts scripts/migrate.ts
 
 USER node
 EXPOSE 8181 8182 8183
+CMD ["node", "order-service/src/main.ts"]

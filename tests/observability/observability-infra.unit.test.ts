@@ -32,8 +32,9 @@ function sources(dir: string): string {
 
 describe('observability in infra/compose.yaml', () => {
   it('runs Jaeger with OTLP over HTTP on 4318, and every service exports its traces there', () => {
-    expect(services.jaeger.image).toMatch(/^jaegertracing\/all-in-one:/);
-    expect(services.jaeger.environment!.COLLECTOR_OTLP_ENABLED).toBe('true');
+    // Jaeger v2 (v1's all-in-one image is end of life); its OTLP receiver listens on localhost unless told otherwise
+    expect(services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+    expect(services.jaeger.command).toContain('receivers.otlp.protocols.http.endpoint=0.0.0.0:4318');
     expect(services.jaeger.ports).toEqual(expect.arrayContaining(['16686:16686', '4318:4318']));
     for (const app of Object.keys(apps)) {
       expect(services[app].environment!.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');

@@ -10,6 +10,7 @@ const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
 
 interface ComposeService {
   image?: string;
+  pull_policy?: string;
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
@@ -78,6 +79,21 @@ describe('infra/compose.yaml', () => {
         redis: { condition: 'service_healthy' },
       });
     }
+  });
+
+  it('runs maintained images pinned to a release, Kafka at the version run locally, and one image of ours built once', () => {
+    const external = Object.entries(services).filter(([, service]) => !service.build && service.image !== services.migrate.image);
+    for (const [name, service] of external) expect(service.image, name).toMatch(/^[\w./-]+:v?\d+\.\d+(\.\d+)?$/);
+    for (const name of ['mysql', 'redis', 'kafka', 'kafka-init']) expect(services[name].image, name).toMatch(/:\d+\.\d+\.\d+$/);
+    expect(services['kafka-ui'].image).toMatch(/^kafbat\/kafka-ui:/);
+    const localKafka = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(read('infra/kafka/pom.xml'))![1];
+    expect(services.kafka.image).toBe(`apache/kafka:${localKafka}`);
+    expect(services['kafka-init'].image).toBe(services.kafka.image);
+    // built once, by the one-shot migrate that every replica waits for; the replicas reuse it
+    expect(Object.entries(services).filter(([, service]) => service.build).map(([name]) => name)).toEqual(['migrate']);
+    for (const name of Object.keys(apps)) expect(services[name].image, name).toBe(services.migrate.image);
+    expect(read('Dockerfile')).toMatch(/^FROM node:24\.\d+\.\d+-slim$/m);
+    expect(read('Dockerfile')).toMatch(/^CMD \["node", "order-service\/src\/main\.ts"\]$/m);
   });
 
   it("keeps every replica's database pool within MySQL's default 151 connections", () => {
