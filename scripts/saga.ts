@@ -93,8 +93,7 @@ async function callApi(method: 'GET' | 'POST', path: string, body?: unknown): Pr
     const authorization = await adminAuthorization();
     response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { ...authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? { headers: authorization } : { headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
   } catch (error) {
     if ((error as Error).message.startsWith('token refused')) throw error;

@@ -63,7 +63,7 @@ function replayMachineOf(machine: AnyStateMachine): ReplayMachine<AnyMachineSnap
       const effects = toSagaEffects(actions);
       return { snapshot: next, effects, changed: effects.length > 0 || key(next) !== key(snapshot) };
     },
-    stateOf: currentOrderSaga.stateOf as (snapshot: AnyMachineSnapshot) => string,
+    stateOf: (snapshot: AnyMachineSnapshot) => currentOrderSaga.stateOf(snapshot as Parameters<typeof currentOrderSaga.stateOf>[0]),
     persist: (snapshot) => ({ value: snapshot.value, context: snapshot.context }),
   };
 }

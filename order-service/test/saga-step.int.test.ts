@@ -115,7 +115,7 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
     expect(changed.filter(Boolean)).toHaveLength(1);
     const events = await history(service, orderId);
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
-    expect(events.filter((e) => e.event_type === 'StockReserved').map((e) => Boolean(e.changed)).sort()).toEqual([false, false, true]);
+    expect(events.filter((e) => e.event_type === 'StockReserved').map((e) => Boolean(e.changed)).sort((a, b) => Number(a) - Number(b))).toEqual([false, false, true]);
     const [charges] = await service.deps.orm.em
       .fork()
       .execute<{ n: number }[]>("select count(*) as n from outbox_message where message_key = ? and type = 'ChargePayment'", [orderId]);

@@ -97,7 +97,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     await page.waitForSelector('table#timeline');
     expect(page.url()).toBe(`${base}/sagas/${failedOrder}`);
     const visited = await page.$$eval('svg.statechart g.state.visited', (nodes) => nodes.map((node) => node.getAttribute('data-state')));
-    expect(visited.sort()).toEqual(['CANCELLED', 'CANCELLING', 'CANCELLING.releasingStock', 'PENDING', 'RESERVED']);
+    expect(visited.sort((a, b) => String(a).localeCompare(String(b)))).toEqual(['CANCELLED', 'CANCELLING', 'CANCELLING.releasingStock', 'PENDING', 'RESERVED']);
     expect(await page.getAttribute('svg.statechart g.state.current', 'data-state')).toBe('CANCELLED');
     const taken = await page.$$eval('svg.statechart g.edge.taken', (nodes) => nodes.map((node) => node.getAttribute('data-edge')));
     expect(taken).toEqual([

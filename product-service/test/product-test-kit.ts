@@ -3,10 +3,9 @@ import type { Envelope } from '#shared/contracts/envelope.ts';
 import { topics } from '#shared/contracts/topics.ts';
 import type { IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
-import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
 import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
-import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
+import { freshDatabase } from '../../tests/support/test-infra.ts';
 import { productService } from '../src/product-service.ts';
 
 export { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-kafka.ts';

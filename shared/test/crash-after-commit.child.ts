@@ -17,10 +17,11 @@ const consumer = createMessageConsumer({
   fromBeginning: false,
   commitEveryMessage: true,
   routes: [
-    route(topics.paymentRequest, async (message, { em, envelope, afterCommit }) => {
+    route(topics.paymentRequest, async (message, context) => {
+      const { em, envelope } = context;
       if (message.type !== 'ChargePayment') return;
       await applyEffect(em, envelope.orderId!, message.payload.amount);
-      if (envelope.orderId === doomedOrderId) afterCommit(() => {
+      if (envelope.orderId === doomedOrderId) context.afterCommit(() => {
         process.kill(process.pid, 'SIGKILL');
       });
     }),

@@ -202,7 +202,7 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       fixture.orm.em.fork().transactional(async (em) => {
         fixture.outbox.add(em, { type: 'ChargePayment', orderId: randomUUID(), payload: { customerId, amount: -1 } });
       }),
-    ).rejects.toThrow();
+    ).rejects.toThrow(/amount/);
   });
 
   it('lets two relays share one outbox: every row once, per-key order kept', async () => {

@@ -64,7 +64,7 @@ async function snapshot(): Promise<Record<string, unknown>> {
 }
 
 async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results: R[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -118,7 +118,7 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a));
     log(
       `${results.length} bad requests over ${operations.length} operations in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-        `${[...byStatus].sort().map(([s, n]) => `${s}×${n}`).join(', ')}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.probe.method} ${slowest.probe.op.path} ${slowest.probe.label})`,
+        `${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(', ')}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.probe.method} ${slowest.probe.op.path} ${slowest.probe.label})`,
     );
     for (const result of results.filter((r) => ![400, 404, 413, 415].includes(r.status))) {
       log(`  ${result.status}: ${result.probe.op.service} ${result.probe.method} ${result.probe.op.path} — ${result.probe.label}`);

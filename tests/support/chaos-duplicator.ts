@@ -66,7 +66,8 @@ async function main(brokers: string, prefix: string, topics: string[]): Promise<
     }
   });
   await consumer.run({
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+    eachBatch: async (payload) => {
+      const { batch } = payload;
       const copies = batch.messages
         .filter((message) => !message.headers?.[duplicateHeader])
         .map((message) => ({
@@ -79,8 +80,8 @@ async function main(brokers: string, prefix: string, topics: string[]): Promise<
         await producer.send({ topic: batch.topic, acks: -1, messages: copies });
         duplicated += copies.length;
       }
-      for (const message of batch.messages) resolveOffset(message.offset);
-      await heartbeat();
+      for (const message of batch.messages) payload.resolveOffset(message.offset);
+      await payload.heartbeat();
     },
   });
   const stop = async () => {

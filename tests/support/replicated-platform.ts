@@ -124,11 +124,11 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
   const stopBalancer: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stopBalancer) await stop().catch(() => {});
-    await Promise.all([...children.values()].map((child) => (alive(child) ? new Promise((resolve) => {
+    await Promise.all([...children.values()].filter(alive).map((child) => new Promise((resolve) => {
       child.once('exit', resolve);
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }) : undefined)));
+    })));
   };
 
   const urlsOf = (service: ServiceName) => replicas.filter((r) => r.service === service).sort((a, b) => a.index - b.index).map((r) => r.url);
@@ -179,7 +179,7 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
       };
     } else {
       const proxies = await Promise.all(serviceNames.map((service) => startRoundRobinProxy(urlsOf(service))));
-      for (const proxy of proxies) stopBalancer.push(proxy.close);
+      for (const proxy of proxies) stopBalancer.push(() => proxy.close());
       balancer = 'in-process';
       url = Object.fromEntries(serviceNames.map((service, i) => [service, proxies[i].url])) as Record<ServiceName, string>;
     }

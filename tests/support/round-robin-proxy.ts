@@ -37,7 +37,9 @@ export async function startRoundRobinProxy(targets: string[]): Promise<{ url: st
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
+    // a listener's promise is dropped by the emitter: whatever fails in it ends this request, not the process
+    req.on('end', () => void relay().catch(() => res.destroy()));
+    const relay = async () => {
       const body = Buffer.concat(chunks);
       const method = req.method ?? 'GET';
       const retryable = ['GET', 'HEAD', 'OPTIONS'].includes(method) || req.headers['idempotency-key'] !== undefined;
@@ -56,7 +58,7 @@ export async function startRoundRobinProxy(targets: string[]): Promise<{ url: st
         }
       }
       res.writeHead(502, { 'content-type': 'text/plain' }).end('no replica answered');
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -8,7 +8,8 @@ import type { Role } from '#shared/http/auth/principal.ts';
 const defaults = authEnvSchema.parse({});
 
 export interface TokenSpec {
-  role: Role | string;
+  /** A role, or any other string (tokens with roles nobody knows must be refused). */
+  role: Role | (string & {});
   subject: string;
   /** Seconds from now; negative: already expired. Default 300. */
   expiresInS?: number;
