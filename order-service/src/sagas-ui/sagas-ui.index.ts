@@ -11,10 +11,11 @@ import { errorBody, orderBody, overviewBody, page } from './sagas-pages.ts';
 import { layoutStatechart } from './statechart-layout.ts';
 import { renderStatechartSvg, statechartLegend } from './statechart-svg.ts';
 
-const assets: Record<string, string> = {
-  'sagas.css': 'text/css; charset=utf-8',
-  'sagas.js': 'text/javascript; charset=utf-8',
-};
+/** The files /sagas/assets/ serves (a Map: a name like "constructor" is no key of it). */
+const assets = new Map([
+  ['sagas.css', 'text/css; charset=utf-8'],
+  ['sagas.js', 'text/javascript; charset=utf-8'],
+]);
 const assetDir = new URL('./assets/', import.meta.url);
 
 /** How long past its deadline an order must be to be listed as stuck on the overview page. */
@@ -31,7 +32,7 @@ export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock; /
 
   app.get('/sagas/assets/:file', async (c) => {
     const file = c.req.param('file');
-    const contentType = assets[file];
+    const contentType = assets.get(file);
     if (!contentType) return c.notFound();
     const body = await readFile(new URL(file, assetDir));
     return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-cache' });

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../db/retryable-errors.ts';
+import type { Logger } from '../observability/logger.ts';
 
 export interface HealthCheck {
   name: string;
@@ -19,15 +21,20 @@ export interface PlatformRoutesOptions {
   healthChecks: HealthCheck[];
   /** Adds what the route definitions do not say to the generated OpenAPI document (e.g. who may call each route). */
   decorateDocument?: <T extends object>(document: T) => T;
+  /** Where a failed health check's error goes (the response says only which check is down). */
+  logger?: Logger;
 }
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const swaggerAssets: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+const ownAssetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
+/** The files /docs/assets/ serves (a Map: a name like "constructor" is no key of it). */
+const swaggerAssets = new Map<string, { dir: string; contentType: string }>([
+  ['swagger-ui.css', { dir: swaggerUiDir, contentType: 'text/css; charset=utf-8' }],
+  ['swagger-ui-bundle.js', { dir: swaggerUiDir, contentType: 'text/javascript; charset=utf-8' }],
+  ['swagger-ui-standalone-preset.js', { dir: swaggerUiDir, contentType: 'text/javascript; charset=utf-8' }],
+  ['favicon-32x32.png', { dir: swaggerUiDir, contentType: 'image/png' }],
+  ['swagger-init.js', { dir: ownAssetsDir, contentType: 'text/javascript; charset=utf-8' }],
+]);
 
 const swaggerPage = (title: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} — API</title>
@@ -35,9 +42,7 @@ const swaggerPage = (title: string) => `<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout',
-  persistAuthorization: true });</script>
+<script src="/docs/assets/swagger-init.js"></script>
 </body></html>`;
 
 /**
@@ -54,11 +59,10 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
   app.get('/swagger-ui.html', (c) => c.html(swaggerPage(options.title)));
   app.get('/docs', (c) => c.redirect('/swagger-ui.html'));
   app.get('/docs/assets/:file', async (c) => {
-    const file = c.req.param('file');
-    const contentType = swaggerAssets[file];
-    if (!contentType) return c.notFound();
-    const body = await readFile(join(swaggerUiDir, file));
-    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'public, max-age=86400' });
+    const asset = swaggerAssets.get(c.req.param('file'));
+    if (!asset) return c.notFound();
+    const body = await readFile(join(asset.dir, c.req.param('file')));
+    return c.body(body, 200, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' });
   });
   app.get('/metrics', async (c) =>
     c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
@@ -70,7 +74,9 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
           await withTimeout(entry.check(), 2_000);
           return [entry.name, { status: 'UP' }] as const;
         } catch (error) {
-          return [entry.name, { status: 'DOWN', error: errorMessage(error) }] as const;
+          // /health is open to anyone: the reason (host names, SQL, broker errors) goes to the log only.
+          options.logger?.warn({ check: entry.name, err: errorMessage(error) }, 'health check failed');
+          return [entry.name, { status: 'DOWN' }] as const;
         }
       }),
     );

@@ -137,6 +137,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     version: '1.0.0',
     metrics,
     healthChecks: messaging.healthChecks,
+    logger,
     decorateDocument: documentBearerAuth(access, auth.AUTH_MODE),
   });
 
