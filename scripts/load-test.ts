@@ -63,7 +63,9 @@ const orders = positive('orders', values.orders)!;
 const token = values.token ?? env.LOAD_TOKEN;
 
 console.log(
-  rate ? `Sustained load: ${rate} orders/s for ${durationS} s against ${urls.order}` : `Load: ${orders} orders, ${values.concurrency ?? orders} concurrent, against ${urls.order}`,
+  rate
+    ? `Sustained load: ${rate} orders/s for ${durationS} s against ${urls.order}`
+    : `Load: ${orders} orders, ${values.concurrency ?? orders} concurrent, against ${urls.order}`,
 );
 const { report, orders: placed } = await runLoadTest({
   urls,

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     try {
       const pending = await orm.migrator.getPending();
       await migrate(orm);
-      console.log(`${definition.name}: ${dbName} on ${env.DB_DRIVER} ${env.DB_HOST}:${env.DB_PORT} up to date (${pending.length} migration(s) applied)`);
+      console.log(
+        `${definition.name}: ${dbName} on ${env.DB_DRIVER} ${env.DB_HOST}:${env.DB_PORT} up to date (${pending.length} migration(s) applied)`,
+      );
     } finally {
       await orm.close(true);
     }

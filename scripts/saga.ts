@@ -73,9 +73,7 @@ async function replay(orderId: string | undefined): Promise<number> {
       console.error(`no order ${orderId}`);
       return 2;
     }
-    console.log(
-      `replayed ${totals.orders} order(s), ${totals.events} event(s) through machine v${ORDER_SAGA_VERSION}: ${totals.diverged} diverged`,
-    );
+    console.log(`replayed ${totals.orders} order(s), ${totals.events} event(s) through machine v${ORDER_SAGA_VERSION}: ${totals.diverged} diverged`);
     return totals.diverged > 0 ? 1 : 0;
   } finally {
     await orm.close(true);
@@ -93,7 +91,9 @@ async function callApi(method: 'GET' | 'POST', path: string, body?: unknown): Pr
     const authorization = await adminAuthorization();
     response = await fetch(`${baseUrl}${path}`, {
       method,
-      ...(body === undefined ? { headers: authorization } : { headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ...(body === undefined
+        ? { headers: authorization }
+        : { headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
   } catch (error) {
     if ((error as Error).message.startsWith('token refused')) throw error;
@@ -115,11 +115,15 @@ function printSaga(saga: any): void {
   if (saga.failureMessages.length > 0) console.log(`  failure: ${saga.failureMessages.join('; ')}`);
   if (saga.anomalies.length > 0) console.log(`  anomalies: ${saga.anomalies.join('; ')}`);
   for (const timer of saga.pendingTimers) {
-    console.log(`  timer ${timer.timer} #${timer.attempt} due ${timer.deadlineAt}${timer.overdueMs > 0 ? ` (overdue by ${timer.overdueMs} ms)` : ''}`);
+    console.log(
+      `  timer ${timer.timer} #${timer.attempt} due ${timer.deadlineAt}${timer.overdueMs > 0 ? ` (overdue by ${timer.overdueMs} ms)` : ''}`,
+    );
   }
   for (const entry of saga.history) {
     const effects = entry.effects
-      .map((effect: any) => (effect.kind === 'command' ? effect.command : effect.kind === 'setTimer' ? `set ${effect.timer}#${effect.attempt}` : `clear ${effect.timer}`))
+      .map((effect: any) =>
+        effect.kind === 'command' ? effect.command : effect.kind === 'setTimer' ? `set ${effect.timer}#${effect.attempt}` : `clear ${effect.timer}`,
+      )
       .join(', ');
     console.log(
       `  #${entry.sequence} ${entry.occurredAt} ${entry.eventType.padEnd(22)} ${entry.source.padEnd(8)} ${entry.stateBefore ?? '-'} -> ${entry.stateAfter}` +

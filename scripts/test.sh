@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, starts what the tests need, type-checks, runs every test project
+# Installs what is missing, starts what the tests need, type-checks, lints, checks the formatting, runs every test project
 # (unit, integration, e2e, chaos) and prints "N passed, M failed" as its last line.
 #   ./scripts/test.sh                 all projects
 #   ./scripts/test.sh unit            only some projects
@@ -16,6 +16,10 @@ failed=0
 
 echo "== typecheck (tsc $(tsc --version | awk '{print $2}'))"
 if tsc -p tsconfig.json; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "typecheck FAILED"; fi
+echo "== lint (oxlint --type-aware)"
+if oxlint --type-aware; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "lint FAILED (npm run lint)"; fi
+echo "== format (oxfmt --check)"
+if oxfmt --check; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "format FAILED (npm run format writes it)"; fi
 
 # The browser test drives Debian's Chromium (never a downloaded browser).
 for project in "${projects[@]}"; do

@@ -54,4 +54,3 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-

@@ -79,14 +79,25 @@ describe('operators end to end: dead letters of another service, and the saga CL
       expect(deadLetter.reason).toMatch(/malformed JSON/);
       expect((await getJson('/api/v1/sagas/overview')).newDeadLetters).toBeGreaterThanOrEqual(1);
 
-      const redrive = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST', headers: await client.tokens.adminHeaders() });
+      const redrive = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, {
+        method: 'POST',
+        headers: await client.tokens.adminHeaders(),
+      });
       expect(redrive.status).toBe(200);
       expect(await redrive.json()).toMatchObject({ id: deadLetter.id, status: 'REDRIVEN' });
-      await eventually(async () => seen, (values) => values.length >= 2, 20_000, 100);
+      await eventually(
+        async () => seen,
+        (values) => values.length >= 2,
+        20_000,
+        100,
+      );
       expect(seen).toEqual([garbage, garbage]); // the original and the redriven record
       expect((await getJson(`/api/v1/dead-letters?status=REDRIVEN`)).items.map((item: Json) => item.id)).toContain(deadLetter.id);
 
-      const again = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, { method: 'POST', headers: await client.tokens.adminHeaders() });
+      const again = await fetch(`${orderUrl}/api/v1/dead-letters/${deadLetter.id}/redrive`, {
+        method: 'POST',
+        headers: await client.tokens.adminHeaders(),
+      });
       expect(again.status).toBe(409);
       expect(again.headers.get('content-type')).toContain('application/problem+json');
     } finally {

@@ -159,7 +159,12 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
     expect(again.json.detail).toContain('already compensating');
 
     await probe.send('StockReleased', orderId, {});
-    await eventually(() => saga(orderId), (view) => view.status === 'CANCELLED', 15_000, 100);
+    await eventually(
+      () => saga(orderId),
+      (view) => view.status === 'CANCELLED',
+      15_000,
+      100,
+    );
     const terminal = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason: 'too late' });
     expect(terminal.status).toBe(409);
     expect(terminal.type).toContain('application/problem+json');
@@ -180,7 +185,7 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
     await service.deps.orm.em
       .fork()
       .execute(
-        "update customer_order set timers = json_object(), next_deadline_at = null, updated_at = date_sub(updated_at, interval 10 minute) where id = ?",
+        'update customer_order set timers = json_object(), next_deadline_at = null, updated_at = date_sub(updated_at, interval 10 minute) where id = ?',
         [noTimers],
       );
 
@@ -214,7 +219,7 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
     expect(json.recent[0]).toMatchObject({ status: 'PENDING', state: 'PENDING', eventCount: 1 });
   });
 
-  it("collects a dead letter of its own consumer from the .dlq topic, lists it, redrives it once", async () => {
+  it('collects a dead letter of its own consumer from the .dlq topic, lists it, redrives it once', async () => {
     const key = randomUUID();
     await producer.send([{ topic: 'payment-response', key, value: '{"this is": not json' }]);
     const listed = await eventually(

@@ -68,7 +68,11 @@ function replayMachineOf(machine: AnyStateMachine): ReplayMachine<AnyMachineSnap
   };
 }
 
-const paymentFailure: OrderSagaEvent[] = [{ type: 'StockReserved' }, { type: 'PaymentFailed', reason: 'insufficient credit' }, { type: 'StockReleased' }];
+const paymentFailure: OrderSagaEvent[] = [
+  { type: 'StockReserved' },
+  { type: 'PaymentFailed', reason: 'insufficient credit' },
+  { type: 'StockReleased' },
+];
 const scenarios: Record<string, OrderSagaEvent[]> = {
   confirmed: [{ type: 'StockReserved' }, { type: 'PaymentCompleted', paymentId: 'p-1' }, { type: 'StockConfirmed' }],
   'payment failure': paymentFailure,
@@ -123,7 +127,9 @@ describe('replay of recorded saga histories', () => {
   });
 
   it('finds no divergence in 300 random histories of 14 events (no-ops, stale timers, anomalies included)', () => {
-    const results = randomHistories(300, 14).map((events, index) => replayOrder(currentOrderSaga, record(currentOrderSaga, `order-${index}`, events)));
+    const results = randomHistories(300, 14).map((events, index) =>
+      replayOrder(currentOrderSaga, record(currentOrderSaga, `order-${index}`, events)),
+    );
     expect(results.filter((result) => result.divergence)).toEqual([]);
   });
 

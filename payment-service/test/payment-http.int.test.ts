@@ -178,8 +178,8 @@ describe('payment service HTTP API (real MariaDB)', () => {
     await sql(service, 'delete from customer_credit where customer_id = ?', [tampered]);
 
     const doc = (await call(service, '/openapi.json')).body;
-    const operations = Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>).flatMap(
-      (path) => Object.values(path),
+    const operations = Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>).flatMap((path) =>
+      Object.values(path),
     );
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([

@@ -12,8 +12,7 @@ let service: RunningService;
 let probe: SagaProbe;
 
 const charge = (orderId: string, customerId: string, amount: number) => probe.send('ChargePayment', orderId, { customerId, amount });
-const refund = (orderId: string, customerId: string) =>
-  probe.send('RefundPayment', orderId, { customerId, reason: 'order cancelled' });
+const refund = (orderId: string, customerId: string) => probe.send('RefundPayment', orderId, { customerId, reason: 'order cancelled' });
 
 /** Waits for the order's n-th reply on payment-response and checks it answers `command`. */
 async function nthReply(orderId: string, n: number, command: Envelope): Promise<Envelope> {
@@ -24,8 +23,7 @@ async function nthReply(orderId: string, n: number, command: Envelope): Promise<
   return reply;
 }
 
-const balanceOf = async (customerId: string): Promise<number> =>
-  (await call(service, `/api/v1/credits/${customerId}`)).body.balance;
+const balanceOf = async (customerId: string): Promise<number> => (await call(service, `/api/v1/credits/${customerId}`)).body.balance;
 
 async function expectLedgerConsistent(customerId: string): Promise<void> {
   const credit = (await call(service, `/api/v1/credits/${customerId}`)).body;

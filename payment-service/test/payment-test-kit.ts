@@ -62,9 +62,7 @@ export async function sql<T = any>(service: RunningService, query: string, param
 
 /** Ledger rows of a customer, oldest first, as plain numbers. */
 export async function ledgerOf(service: RunningService, customerId: string) {
-  const rows = await sql(service, 'select kind, order_id, amount, balance_after from credit_history where customer_id = ? order by id', [
-    customerId,
-  ]);
+  const rows = await sql(service, 'select kind, order_id, amount, balance_after from credit_history where customer_id = ? order by id', [customerId]);
   return rows.map((row) => ({
     kind: row.kind as string,
     orderId: row.order_id as string | null,

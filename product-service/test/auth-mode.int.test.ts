@@ -40,7 +40,9 @@ describe('AUTH_MODE: on by default, off restores the open API (product service i
   });
 
   it('on: no token is a 401 and changes nothing; a token of an issuer it does not trust is a 401', async () => {
-    const before = await (await fetch(`${verifying.url}/api/v1/products`, { headers: await (await sharedTestIssuer()).headers('customer', randomUUID()) })).json();
+    const before = await (
+      await fetch(`${verifying.url}/api/v1/products`, { headers: await (await sharedTestIssuer()).headers('customer', randomUUID()) })
+    ).json();
     const refused = await fetch(`${verifying.url}/api/v1/products`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

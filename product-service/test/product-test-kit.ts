@@ -14,11 +14,7 @@ export { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-
  * Starts the product service in-process on its own database, topics and new consumer group. It
  * trusts the test issuer's keys (a JWKS file), since no order service runs next to it.
  */
-export async function startProductService(
-  dbName: string,
-  isolated: IsolatedKafka,
-  options: { freshDb?: boolean } = {},
-): Promise<RunningService> {
+export async function startProductService(dbName: string, isolated: IsolatedKafka, options: { freshDb?: boolean } = {}): Promise<RunningService> {
   if (options.freshDb ?? true) await freshDatabase(dbName);
   return startService(productService, {
     port: 0,
@@ -106,8 +102,7 @@ export async function watchCatalog(kafka: KafkaClient) {
     if (record.value) seen.push({ key: record.key, envelope: JSON.parse(record.value.toString()) as Envelope });
   });
   return {
-    forProduct: (productId: string) =>
-      seen.filter(({ envelope }) => (envelope.payload as { productId?: string }).productId === productId),
+    forProduct: (productId: string) => seen.filter(({ envelope }) => (envelope.payload as { productId?: string }).productId === productId),
     stop: () => consumer.stop(),
   };
 }

@@ -86,7 +86,10 @@ describe('products HTTP API', () => {
     const restocked3 = restocked.body.revision;
     expect(restocked3).toBeGreaterThan(repriced2);
 
-    const events = await eventually(async () => catalog.forProduct(id), (seen) => seen.length >= 3);
+    const events = await eventually(
+      async () => catalog.forProduct(id),
+      (seen) => seen.length >= 3,
+    );
     const published = events.map(({ key, envelope }) => ({ key, type: envelope.type, orderId: envelope.orderId, payload: envelope.payload }));
     expect(published).toEqual([
       { key: id, type: 'ProductUpserted', orderId: null, payload: { productId: id, name: '녹차', price: 4_500, active: true, revision: created1 } },

@@ -34,7 +34,10 @@ describe('seeding and catalog publication on start', () => {
     const asSeed = ({ id, name, price, onHand, reserved }: Record<string, unknown>) => ({ id, name, price, quantity: onHand, reserved });
     expect(seeded.items.map(asSeed)).toEqual(seedProducts.map((product) => ({ ...product, reserved: 0 })));
     // Created and republished: two outbox rows per seed product, all published.
-    const firstRows = await eventually(() => catalogRows(first), (rows) => rows.length === 10 && rows.every((row) => row.sent_at));
+    const firstRows = await eventually(
+      () => catalogRows(first),
+      (rows) => rows.length === 10 && rows.every((row) => row.sent_at),
+    );
     expect(firstRows.filter((row) => row.sent_at)).toHaveLength(10);
 
     // Move the seed data away from its defaults, then restart on the same database.

@@ -72,9 +72,7 @@ describe('product service as a saga participant (real MariaDB and Kafka)', () =>
     expect((await replyNumber(2, again)).type).toBe('StockReserved');
     expect(probe.seen(orderId)).toHaveLength(2);
     expect(await productState(http, product.id)).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
-    expect(await reservationsOf(product.id)).toEqual([
-      expect.objectContaining({ orderId, quantity: 3, unitPrice: 1_000, status: 'RESERVED' }),
-    ]);
+    expect(await reservationsOf(product.id)).toEqual([expect.objectContaining({ orderId, quantity: 3, unitPrice: 1_000, status: 'RESERVED' })]);
   });
 
   it('confirms once: stock leaves the shelf, duplicates answer StockConfirmed, a later release is refused', async () => {

@@ -81,7 +81,11 @@ export function summarize(scrapes: readonly Scrape[], previous?: { scrapes: read
   const row = (label: string, cell: (samples: Sample[]) => string) =>
     lines.push(pad(`  ${label}`, 22) + columns.map((c) => pad(of(c) ? cell(of(c)!) : 'down', width)).join(''));
   row('up', () => 'yes');
-  row('http requests', (s) => `${n(sumOf(s, 'http_requests_total'))} (5xx ${n(s.filter((x) => x.name === 'http_requests_total' && x.labels.status?.startsWith('5')).reduce((a, x) => a + x.value, 0))})`);
+  row(
+    'http requests',
+    (s) =>
+      `${n(sumOf(s, 'http_requests_total'))} (5xx ${n(s.filter((x) => x.name === 'http_requests_total' && x.labels.status?.startsWith('5')).reduce((a, x) => a + x.value, 0))})`,
+  );
   row('http p95', (s) => ms(histogramQuantile(s, 'http_request_duration_seconds', 0.95)));
   row('inbox handled', (s) => n(sumOf(s, 'inbox_messages_handled_total', { outcome: 'handled' })));
   row('inbox duplicates', (s) => n(sumOf(s, 'inbox_messages_handled_total', { outcome: 'duplicate' })));

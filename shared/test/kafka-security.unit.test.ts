@@ -39,7 +39,11 @@ describe('Kafka TLS and SASL settings', () => {
   });
 
   it('refuse a half-given SASL setting instead of connecting without authentication', () => {
-    for (const partial of [{ KAFKA_SASL_MECHANISM: 'plain' }, { KAFKA_SASL_USERNAME: 'u' }, { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }]) {
+    for (const partial of [
+      { KAFKA_SASL_MECHANISM: 'plain' },
+      { KAFKA_SASL_USERNAME: 'u' },
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },
+    ]) {
       expect(() => kafkaSecurityOf(parseEnv(baseEnvSchema, partial))).toThrow(/go together/);
     }
   });

@@ -102,7 +102,10 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     const taken = new Set(operations.map((op) => `${op.method} ${op.path}`));
     const probes = operations.flatMap((op) => probesFor(op));
     for (const path of new Set(operations.map((op) => op.path))) {
-      const probe = wrongMethodProbe(operations.find((op) => op.path === path)!, taken);
+      const probe = wrongMethodProbe(
+        operations.find((op) => op.path === path)!,
+        taken,
+      );
       if (probe) probes.push(probe);
     }
     const before = await snapshot();
@@ -118,7 +121,10 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a));
     log(
       `${results.length} bad requests over ${operations.length} operations in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-        `${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(', ')}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.probe.method} ${slowest.probe.op.path} ${slowest.probe.label})`,
+        `${[...byStatus]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(', ')}; slowest ${slowest.ms.toFixed(0)} ms (${slowest.probe.method} ${slowest.probe.op.path} ${slowest.probe.label})`,
     );
     for (const result of results.filter((r) => ![400, 404, 413, 415].includes(r.status))) {
       log(`  ${result.status}: ${result.probe.op.service} ${result.probe.method} ${result.probe.op.path} — ${result.probe.label}`);
@@ -140,7 +146,10 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
         return { service, ...(await oversizedThenReuse(platform.url[service], path, chunked)) };
       }),
     );
-    for (const o of outcomes) log(`  ${chunked ? 'chunked' : 'length'} ${o.service}: ${o.first} (connection: ${o.connectionHeader ?? 'not said'}) → next request: ${o.second}`);
+    for (const o of outcomes)
+      log(
+        `  ${chunked ? 'chunked' : 'length'} ${o.service}: ${o.first} (connection: ${o.connectionHeader ?? 'not said'}) → next request: ${o.second}`,
+      );
     return outcomes;
   };
 
@@ -166,7 +175,9 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
       withRoot(infra.db, async (connection) => {
         const out: Record<string, number> = {};
         for (const db of Object.values(platform.databases)) {
-          const [tables] = await connection.query<RowDataPacket[]>('select table_name as t from information_schema.tables where table_schema = ?', [db]);
+          const [tables] = await connection.query<RowDataPacket[]>('select table_name as t from information_schema.tables where table_schema = ?', [
+            db,
+          ]);
           for (const { t } of tables.filter((row) => business.includes(row.t))) {
             const [rows] = await connection.query<RowDataPacket[]>(`select count(*) as n from \`${db}\`.\`${t}\``);
             out[`${db}.${t}`] = Number(rows[0].n);
@@ -189,7 +200,13 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
       [topics.productReservationResponse]: ['StockReserved', {}],
       [topics.paymentResponse]: ['PaymentFailed', { code: 'INSUFFICIENT_CREDIT', reason: 'poison for an order that does not exist' }],
     };
-    const consumed = [topics.productReservationRequest, topics.productReservationResponse, topics.paymentRequest, topics.paymentResponse, topics.productCatalog];
+    const consumed = [
+      topics.productReservationRequest,
+      topics.productReservationResponse,
+      topics.paymentRequest,
+      topics.paymentResponse,
+      topics.productCatalog,
+    ];
     const poison: { topic: string; key: string; kind: string; reason: RegExp; partition: number; value: string | Buffer | null }[] = [];
     for (const topic of consumed) {
       const partitions = topicLayout.find((t) => t.name === topic)!.partitions;
@@ -198,7 +215,11 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
         { kind: 'not JSON', reason: /malformed JSON/i, value: () => Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x67, 0x61, 0x72]) },
         { kind: 'empty value', reason: /empty/i, value: () => null },
         { kind: 'JSON but no envelope', reason: /invalid envelope/i, value: () => JSON.stringify({ hello: 'world', script: injectionStrings[3] }) },
-        { kind: 'schema-invalid payload', reason: /invalid .* message/i, value: (k) => envelope(invalidOfFamily[topic][0], invalidOfFamily[topic][1], k) },
+        {
+          kind: 'schema-invalid payload',
+          reason: /invalid .* message/i,
+          value: (k) => envelope(invalidOfFamily[topic][0], invalidOfFamily[topic][1], k),
+        },
         {
           kind: 'type of another topic',
           reason: /invalid .* message/i,
@@ -206,7 +227,12 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
         },
       ];
       const refused = refusedByHandler[topic];
-      if (refused) kinds.push({ kind: 'valid reply for an unknown order', reason: /refused.*unknown order/i, value: (k) => envelope(refused[0], refused[1], k) });
+      if (refused)
+        kinds.push({
+          kind: 'valid reply for an unknown order',
+          reason: /refused.*unknown order/i,
+          value: (k) => envelope(refused[0], refused[1], k),
+        });
       const records = kinds.map((entry, index) => {
         const k = key();
         return { topic, key: k, kind: entry.kind, reason: entry.reason, partition: index % partitions, value: entry.value(k) };
@@ -256,7 +282,12 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     });
     expect(created.status).toBe(201);
     const newProduct = (await created.json()) as { id: string };
-    const catalog = await eventually(() => client.catalog(), (c) => c.items.some((item) => item.productId === newProduct.id), 60_000, 200);
+    const catalog = await eventually(
+      () => client.catalog(),
+      (c) => c.items.some((item) => item.productId === newProduct.id),
+      60_000,
+      200,
+    );
     expect(catalog.items.some((item) => item.productId === newProduct.id)).toBe(true);
 
     // Nothing but the poison was dead-lettered, and the poison changed no business row.
@@ -264,10 +295,13 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     const total = ((await (await fetch(`${platform.url['order-service']}/api/v1/dead-letters?size=1`)).json()) as { total: number }).total;
     expect(total).toBe(poison.length);
     const countsAfter = await businessCounts();
-    const grew = Object.entries(countsAfter).filter(([table, n]) => n !== countsBefore[table]).map(([table, n]) => `${table} ${countsBefore[table]} → ${n}`);
+    const grew = Object.entries(countsAfter)
+      .filter(([table, n]) => n !== countsBefore[table])
+      .map(([table, n]) => `${table} ${countsBefore[table]} → ${n}`);
     // The one valid order: its row, its saga events, its stock and payment rows, its ledger row.
     expect(grew.every((line) => /customer_order|saga_event|order_stock|product_reservation|payment|credit_history/.test(line))).toBe(true);
-    const orderRows = countsAfter[`${platform.databases['order-service']}.customer_order`] - countsBefore[`${platform.databases['order-service']}.customer_order`];
+    const orderRows =
+      countsAfter[`${platform.databases['order-service']}.customer_order`] - countsBefore[`${platform.databases['order-service']}.customer_order`];
     expect(orderRows).toBe(1);
     await producer.disconnect();
   });
@@ -285,7 +319,12 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     expect(product.name).toBe(name);
     expect(((await (await fetch(`${platform.url['product-service']}/api/v1/products/${product.id}`)).json()) as { name: string }).name).toBe(name);
     // The name went through Kafka into the order service's catalog copy unchanged.
-    const catalog = await eventually(() => client.catalog(), (c) => c.items.some((item) => item.productId === product.id), 60_000, 200);
+    const catalog = await eventually(
+      () => client.catalog(),
+      (c) => c.items.some((item) => item.productId === product.id),
+      60_000,
+      200,
+    );
     expect((catalog.items.find((item) => item.productId === product.id) as { name?: string } | undefined)?.name).toBe(name);
     // An order whose address is made of injection strings is an ordinary order.
     const body = orderBody(customers.rich, [{ product: products.coffee, quantity: 1 }]);
@@ -293,7 +332,10 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
     const id = await client.placeOrder(body);
     expect((await client.waitTerminal(id, 60_000)).orderStatus).toBe('CONFIRMED');
     const stored = await withRoot(infra.db, async (connection) => {
-      const [rows] = await connection.query<RowDataPacket[]>(`select address from \`${platform.databases['order-service']}\`.customer_order where id = ?`, [id]);
+      const [rows] = await connection.query<RowDataPacket[]>(
+        `select address from \`${platform.databases['order-service']}\`.customer_order where id = ?`,
+        [id],
+      );
       return typeof rows[0].address === 'string' ? JSON.parse(rows[0].address) : rows[0].address;
     });
     expect(stored).toEqual(body.address);

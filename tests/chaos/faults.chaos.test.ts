@@ -65,12 +65,17 @@ describe(`chaos: one fault at a time under ${shape.rate} orders/s${short ? ' (sh
   });
 
   for (const fault of faults) {
-    it(fault.name, async () => {
-      const { row, hard, info } = await runScenario(ctx, fault, shape);
-      rows.push(row);
-      for (const result of [...hard, ...info]) log(`  ${result.pass ? 'PASS' : 'FAIL'}${info.includes(result) ? ' (info)' : ''}  ${result.name} — ${result.detail}`);
-      expect(hard.filter((result) => !result.pass)).toEqual([]);
-      expect(row.lost).toBe(0);
-    }, 15 * 60_000);
+    it(
+      fault.name,
+      async () => {
+        const { row, hard, info } = await runScenario(ctx, fault, shape);
+        rows.push(row);
+        for (const result of [...hard, ...info])
+          log(`  ${result.pass ? 'PASS' : 'FAIL'}${info.includes(result) ? ' (info)' : ''}  ${result.name} — ${result.detail}`);
+        expect(hard.filter((result) => !result.pass)).toEqual([]);
+        expect(row.lost).toBe(0);
+      },
+      15 * 60_000,
+    );
   }
 });

@@ -41,7 +41,9 @@ export function killKafka(durationS: number, pauseMs = 3_000): FaultSpec {
       await sleep(pauseMs);
       const restarting = Date.now();
       await infra.startKafka();
-      return { detail: `broker pid ${pid} killed; restarted on its data after a ${pauseMs / 1000} s pause, answering ${secondsSince(restarting)} later` };
+      return {
+        detail: `broker pid ${pid} killed; restarted on its data after a ${pauseMs / 1000} s pause, answering ${secondsSince(restarting)} later`,
+      };
     },
   };
 }
@@ -96,7 +98,14 @@ export function flushRedis(freezeMs = 20_000): FaultSpec {
           detail:
             mustFire.length === 0
               ? 'no payment timer was pending at the flush: nothing tested'
-              : `${mustFire.length - notFired.length} of ${mustFire.length} fired, ${(Math.min(...firedAt) / 1000).toFixed(1)}–${(Math.max(...firedAt) / 1000).toFixed(1)} s after the flush${notFired.length ? `; never fired: ${notFired.slice(0, 3).map((t) => `${t.orderId} ${t.timer}#${t.attempt}`).join(', ')}` : ''}`,
+              : `${mustFire.length - notFired.length} of ${mustFire.length} fired, ${(Math.min(...firedAt) / 1000).toFixed(1)}–${(Math.max(...firedAt) / 1000).toFixed(1)} s after the flush${
+                  notFired.length
+                    ? `; never fired: ${notFired
+                        .slice(0, 3)
+                        .map((t) => `${t.orderId} ${t.timer}#${t.attempt}`)
+                        .join(', ')}`
+                    : ''
+                }`,
         },
       ];
     },
@@ -127,7 +136,10 @@ export function duplicateStorm(durationS: number): FaultSpec {
       const joinedAfter = Date.now() - started;
       await sleep(Math.max(0, durationS * 1000 + 5_000 - (Date.now() - started)));
       const duplicated = await duplicator.stop();
-      return { detail: `${duplicated} saga records delivered twice (helper joined after ${(joinedAfter / 1000).toFixed(1)} s)`, data: { duplicated } };
+      return {
+        detail: `${duplicated} saga records delivered twice (helper joined after ${(joinedAfter / 1000).toFixed(1)} s)`,
+        data: { duplicated },
+      };
     },
     async check(_ctx, outcome) {
       const duplicated = Number(outcome.data?.duplicated ?? 0);
@@ -148,7 +160,9 @@ export function rebalance(holdMs = 6_000): FaultSpec {
       const joinedAfter = Date.now() - started;
       await sleep(holdMs);
       await Promise.all(replicas.map((replica) => replica.stop('SIGTERM')));
-      return { detail: `a 2nd process of each of the 3 services joined (healthy after ${(joinedAfter / 1000).toFixed(1)} s), stayed ${holdMs / 1000} s, left` };
+      return {
+        detail: `a 2nd process of each of the 3 services joined (healthy after ${(joinedAfter / 1000).toFixed(1)} s), stayed ${holdMs / 1000} s, left`,
+      };
     },
   };
 }

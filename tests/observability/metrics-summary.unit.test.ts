@@ -19,7 +19,11 @@ kafka_consumer_lag_messages{group="order-service",topic="payment-response",parti
 describe('npm run metrics', () => {
   it('parses the Prometheus text format, escapes included', () => {
     const samples = parsePrometheusText(text);
-    expect(samples.find((s) => s.name === 'odd')).toEqual({ name: 'odd', labels: { label: 'with "quotes", a comma and a \\ backslash' }, value: 1500 });
+    expect(samples.find((s) => s.name === 'odd')).toEqual({
+      name: 'odd',
+      labels: { label: 'with "quotes", a comma and a \\ backslash' },
+      value: 1500,
+    });
     expect(sumOf(samples, 'saga_duration_seconds_count')).toBe(13);
     expect(sumOf(samples, 'http_requests_total', { method: 'POST' })).toBe(13);
   });

@@ -75,7 +75,14 @@ describe('observability in infra/compose.yaml', () => {
       panels: { type: string; title: string; targets?: { expr: string; datasource: { uid: string } }[] }[];
     };
     const titles = dashboard.panels.map((panel) => panel.title);
-    for (const wanted of ['Saga throughput by outcome', 'Saga duration percentiles (POST → terminal)', 'Orders per status', 'Outbox pending rows', 'Consumer lag by group and topic', 'Dead letters by original topic']) {
+    for (const wanted of [
+      'Saga throughput by outcome',
+      'Saga duration percentiles (POST → terminal)',
+      'Orders per status',
+      'Outbox pending rows',
+      'Consumer lag by group and topic',
+      'Dead letters by original topic',
+    ]) {
       expect(titles).toContain(wanted);
     }
     const code = sources('shared/src') + sources('order-service/src');
@@ -91,7 +98,9 @@ describe('observability in infra/compose.yaml', () => {
         expect(target.expr).not.toMatch(/order_?id|message_?id/i);
       }
     }
-    expect([...metricNames]).toEqual(expect.arrayContaining(['saga_duration_seconds', 'saga_orders', 'kafka_consumer_lag_messages', 'dead_letters_published_total']));
+    expect([...metricNames]).toEqual(
+      expect.arrayContaining(['saga_duration_seconds', 'saga_orders', 'kafka_consumer_lag_messages', 'dead_letters_published_total']),
+    );
     for (const name of metricNames) {
       if (defaults.test(name)) continue;
       expect(code, `metric ${name}`).toContain(`'${name}'`);

@@ -114,7 +114,11 @@ describe('observability: one order, one trace, three services', () => {
 
   it('follows the order from the POST through every command and reply in one trace, parents before children', async () => {
     const orderId = await placeOrder();
-    const status = await eventually(() => orderStatus(orderId), (value) => terminalStatuses.has(value), 30_000);
+    const status = await eventually(
+      () => orderStatus(orderId),
+      (value) => terminalStatuses.has(value),
+      30_000,
+    );
     expect(status).toBe('CONFIRMED');
 
     const traceId = await traceIdOnPage(orderId);
@@ -161,12 +165,7 @@ describe('observability: one order, one trace, three services', () => {
     }
     // the handler's transaction is a span of its own, inside the consume span, and the saga steps inside that
     const stepNames = path.filter((span) => span.name.startsWith('saga step ')).map((span) => span.name);
-    expect(stepNames).toEqual([
-      'saga step OrderPlaced',
-      'saga step StockReserved',
-      'saga step PaymentCompleted',
-      'saga step StockConfirmed',
-    ]);
+    expect(stepNames).toEqual(['saga step OrderPlaced', 'saga step StockReserved', 'saga step PaymentCompleted', 'saga step StockConfirmed']);
     expect(byId.get(parentOf(last)!)!.name).toBe('handle StockConfirmed');
     expect(spans.find((span) => span.name === 'saga step OrderPlaced')!.attributes['commerce.order_id']).toBe(orderId);
   });

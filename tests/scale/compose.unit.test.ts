@@ -34,7 +34,12 @@ function inBuildContext(path: string): boolean {
   for (const rule of rules) {
     const negated = rule.startsWith('!');
     const pattern = (negated ? rule.slice(1) : rule).replace(/\/$/, '');
-    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}(/|$)`);
+    const regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}(/|$)`,
+    );
     if (regex.test(path)) included = negated;
   }
   return included;
@@ -90,14 +95,21 @@ describe('infra/compose.yaml', () => {
     expect(services.kafka.image).toBe(`apache/kafka:${localKafka}`);
     expect(services['kafka-init'].image).toBe(services.kafka.image);
     // built once, by the one-shot migrate that every replica waits for; the replicas reuse it
-    expect(Object.entries(services).filter(([, service]) => service.build).map(([name]) => name)).toEqual(['migrate']);
+    expect(
+      Object.entries(services)
+        .filter(([, service]) => service.build)
+        .map(([name]) => name),
+    ).toEqual(['migrate']);
     for (const name of Object.keys(apps)) expect(services[name].image, name).toBe(services.migrate.image);
     expect(read('Dockerfile')).toMatch(/^FROM node:24\.\d+\.\d+-slim$/m);
     expect(read('Dockerfile')).toMatch(/^CMD \["node", "order-service\/src\/main\.ts"\]$/m);
   });
 
   it("keeps every replica's database pool within MySQL's default 151 connections", () => {
-    const total = Object.keys(apps).reduce((sum, name) => sum + services[name].deploy!.replicas! * Number(services[name].environment!.DB_POOL_MAX), 0);
+    const total = Object.keys(apps).reduce(
+      (sum, name) => sum + services[name].deploy!.replicas! * Number(services[name].environment!.DB_POOL_MAX),
+      0,
+    );
     expect(total + Number(services.migrate.environment!.DB_POOL_MAX)).toBeLessThan(151);
   });
 
@@ -108,6 +120,10 @@ describe('infra/compose.yaml', () => {
       expect(inBuildContext(path), `${path} kept out of the build context`).toBe(false);
     }
     const run = [...Object.keys(apps).map((name) => `${name}/src/main.ts`), 'scripts/migrate.ts'];
-    for (const file of run) expect(copied.some((path) => file === path || file.startsWith(`${path}/`)), `${file} copied`).toBe(true);
+    for (const file of run)
+      expect(
+        copied.some((path) => file === path || file.startsWith(`${path}/`)),
+        `${file} copied`,
+      ).toBe(true);
   });
 });

@@ -27,7 +27,12 @@ describe('local HAProxy configuration (infra/haproxy/haproxy.local.cfg.template)
   it('balances every replica of each service behind its own entry point, health-checked on /health', () => {
     const config = renderHaproxyConfig(layout);
     expect(config).not.toMatch(/\{\{[A-Z_]+\}\}/);
-    for (const [frontend, port] of [['order', 8080], ['product', 8090], ['payment', 8100], ['stats', 9000]] as const) {
+    for (const [frontend, port] of [
+      ['order', 8080],
+      ['product', 8090],
+      ['payment', 8100],
+      ['stats', 9000],
+    ] as const) {
       expect(config).toMatch(new RegExp(`frontend ${frontend}\\n  bind 127\\.0\\.0\\.1:${port}\\n`));
     }
     expect(config).toContain('  server order-1 127.0.0.1:8181\n  server order-2 127.0.0.1:8191');
@@ -54,13 +59,15 @@ describe('local HAProxy configuration (infra/haproxy/haproxy.local.cfg.template)
   it.skipIf(!haproxy)('is a configuration HAProxy accepts (haproxy -c), with one replica and with four', () => {
     for (const count of [1, 4]) {
       const servers = (port: number) => Array.from({ length: count }, (_, i) => `127.0.0.1:${port + 10 * i}`);
-      const check = haproxyCheck(renderHaproxyConfig({ ...layout, servers: { order: servers(8181), product: servers(8182), payment: servers(8183) } }));
+      const check = haproxyCheck(
+        renderHaproxyConfig({ ...layout, servers: { order: servers(8181), product: servers(8182), payment: servers(8183) } }),
+      );
       expect(check.output).toContain('Configuration file is valid');
       expect(check.status).toBe(0);
     }
   });
 
-  it.skipIf(!haproxy)("the Docker variant (infra/haproxy/haproxy.cfg, used by compose.yaml) is accepted too", () => {
+  it.skipIf(!haproxy)('the Docker variant (infra/haproxy/haproxy.cfg, used by compose.yaml) is accepted too', () => {
     const file = fileURLToPath(new URL('../../infra/haproxy/haproxy.cfg', import.meta.url));
     const result = spawnSync(haproxy!, ['-c', '-f', file], { encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`).toContain('Configuration file is valid');

@@ -64,7 +64,10 @@ async function migrateWith(driver: Driver, definition: (typeof serviceDefinition
 function migrationSql(orm: Orm, migrations: ReturnType<typeof ormOptionsOf>['migrations']): string {
   return migrations
     .map((migration) => {
-      const MigrationClass = migration.class as unknown as new (driver: unknown, config: unknown) => {
+      const MigrationClass = migration.class as unknown as new (
+        driver: unknown,
+        config: unknown,
+      ) => {
         up(): void | Promise<void>;
         getQueries(): unknown[];
       };
@@ -119,10 +122,14 @@ describe('MySQL 8 dialect: every service migrated through the @mikro-orm/mysql d
         const unexplained = migrated.diff.filter((line) => explain(line, migrated, driver) === null);
         expect(unexplained, `${driver}: differences between the migrated schema and the entities`).toEqual([]);
         // nothing the entities need is missing
-        expect(migrated.diff.filter((line) => /create table|add `|add column|drop column|drop table/i.test(line)), driver).toEqual([]);
+        expect(
+          migrated.diff.filter((line) => /create table|add `|add column|drop column|drop table/i.test(line)),
+          driver,
+        ).toEqual([]);
       }
       // Both drivers agree on everything that is not MariaDB's way of storing JSON and NULL defaults.
-      const common = (driver: Driver) => byDriver[driver].diff.filter((line) => !explain(line, byDriver[driver], driver)!.endsWith('(not on MySQL)')).sort();
+      const common = (driver: Driver) =>
+        byDriver[driver].diff.filter((line) => !explain(line, byDriver[driver], driver)!.endsWith('(not on MySQL)')).sort();
       expect(common('mysql')).toEqual(common('mariadb'));
     }, 60_000);
   }

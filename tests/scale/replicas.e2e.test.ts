@@ -37,7 +37,9 @@ async function sagaGroupAssignments(): Promise<Record<ServiceName, Record<string
       return [
         service,
         group.members.map((member) =>
-          Object.fromEntries(sagaTopicOf[service].map((topic) => [topic, [...(member.assignment[`${platform.prefix}${topic}`] ?? [])].sort((a, b) => a - b)])),
+          Object.fromEntries(
+            sagaTopicOf[service].map((topic) => [topic, [...(member.assignment[`${platform.prefix}${topic}`] ?? [])].sort((a, b) => a - b)]),
+          ),
         ),
       ];
     }),
@@ -69,7 +71,9 @@ async function checkSagaHistories(): Promise<SagaHistoryCheck> {
     const [orders] = (await connection.query('select id, event_count from customer_order')) as unknown as [{ id: string; event_count: number }[]];
     const [events] = (await connection.query(
       'select order_id, sequence, event_type, event, source, state_before, state_after from saga_event order by order_id, sequence',
-    )) as unknown as [{ order_id: string; sequence: number; event_type: string; event: unknown; source: string; state_before: string | null; state_after: string }[]];
+    )) as unknown as [
+      { order_id: string; sequence: number; event_type: string; event: unknown; source: string; state_before: string | null; state_after: string }[],
+    ];
     const byOrder = new Map<string, typeof events>();
     for (const event of events) byOrder.set(event.order_id, [...(byOrder.get(event.order_id) ?? []), event]);
     const broken: string[] = [];
@@ -79,7 +83,8 @@ async function checkSagaHistories(): Promise<SagaHistoryCheck> {
       history.forEach((event, i) => {
         if (event.sequence !== i + 1) broken.push(`${order.id}: event ${i + 1} has sequence ${event.sequence}`);
         const expectedBefore = i === 0 ? null : history[i - 1].state_after;
-        if (event.state_before !== expectedBefore) broken.push(`${order.id}#${event.sequence} starts in ${event.state_before}, previous ended in ${expectedBefore}`);
+        if (event.state_before !== expectedBefore)
+          broken.push(`${order.id}#${event.sequence} starts in ${event.state_before}, previous ended in ${expectedBefore}`);
       });
     }
     const firings = new Map<string, number>();
@@ -143,8 +148,14 @@ describe('two replicas of every service behind a balancer: one database and one 
       expect(assignments[service], service).toHaveLength(2);
       for (const topic of sagaTopicOf[service]) {
         const owned = assignments[service].map((member) => member[topic]);
-        expect(owned.every((p) => p.length > 0), `${service} ${topic}: ${JSON.stringify(owned)}`).toBe(true);
-        expect(owned.flat().sort((a, b) => a - b), `${service} ${topic}`).toEqual(partitions);
+        expect(
+          owned.every((p) => p.length > 0),
+          `${service} ${topic}: ${JSON.stringify(owned)}`,
+        ).toBe(true);
+        expect(
+          owned.flat().sort((a, b) => a - b),
+          `${service} ${topic}`,
+        ).toEqual(partitions);
       }
     }
 

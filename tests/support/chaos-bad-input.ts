@@ -41,7 +41,7 @@ const httpMethods = ['get', 'post', 'put', 'patch', 'delete'];
 
 export const injectionStrings = [
   "' OR '1'='1",
-  "1; DROP TABLE customer_order; --",
+  '1; DROP TABLE customer_order; --',
   "Robert'); DROP TABLE product;--",
   '<script>alert(1)</script>',
   '"><img src=x onerror=alert(1)>',
@@ -73,7 +73,11 @@ function resolve(doc: Doc, schema: Schema, depth = 0): Schema {
   if (depth > 20 || !schema || typeof schema !== 'object') return schema;
   if (typeof schema.$ref === 'string') {
     const name = schema.$ref.replace('#/components/schemas/', '');
-    return resolve(doc, { ...doc.components?.schemas?.[name], ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$ref')) }, depth + 1);
+    return resolve(
+      doc,
+      { ...doc.components?.schemas?.[name], ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$ref')) },
+      depth + 1,
+    );
   }
   const out: Schema = Array.isArray(schema) ? [] : {};
   for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? resolve(doc, value, depth + 1) : value;
@@ -109,7 +113,11 @@ export function invalidValues(schema: Schema): { label: string; value: unknown }
   const types = typesOf(schema);
   const nullable = types.includes('null');
   if (types.includes('string')) {
-    out.push({ label: 'number instead of string', value: 123 }, { label: 'boolean instead of string', value: true }, { label: 'object instead of string', value: {} });
+    out.push(
+      { label: 'number instead of string', value: 123 },
+      { label: 'boolean instead of string', value: true },
+      { label: 'object instead of string', value: {} },
+    );
     if (!nullable) out.push({ label: 'null', value: null });
     if ((schema.minLength ?? 0) >= 1) out.push({ label: 'empty string', value: '' }, { label: 'blank string', value: '   ' });
     if (schema.maxLength) out.push({ label: `longer than ${schema.maxLength}`, value: 'x'.repeat(schema.maxLength + 1) });
@@ -119,14 +127,19 @@ export function invalidValues(schema: Schema): { label: string; value: unknown }
       for (const text of injectionStrings) out.push({ label: `injection ${JSON.stringify(text)}`, value: text });
     }
   } else if (types.includes('integer') || types.includes('number')) {
-    out.push({ label: 'numeric string', value: '12' }, { label: 'boolean instead of number', value: true }, { label: 'array instead of number', value: [1] });
+    out.push(
+      { label: 'numeric string', value: '12' },
+      { label: 'boolean instead of number', value: true },
+      { label: 'array instead of number', value: [1] },
+    );
     if (!nullable) out.push({ label: 'null', value: null });
     if (schema.minimum !== undefined) {
       out.push({ label: `below the minimum ${schema.minimum}`, value: schema.minimum - 1 });
       if (schema.minimum >= 0) out.push({ label: 'negative', value: -1 });
       if (schema.minimum >= 1) out.push({ label: 'zero', value: 0 });
     }
-    if (schema.maximum !== undefined) out.push({ label: `above the maximum ${schema.maximum}`, value: schema.maximum + 1 }, { label: 'huge (1e20)', value: 1e20 });
+    if (schema.maximum !== undefined)
+      out.push({ label: `above the maximum ${schema.maximum}`, value: schema.maximum + 1 }, { label: 'huge (1e20)', value: 1e20 });
     out.push({ label: 'beyond double (1e999)', value: '__RAW_1e999__' });
     if (types.includes('integer')) out.push({ label: 'fraction', value: 1.5 });
   } else if (types.includes('boolean')) {
@@ -135,7 +148,11 @@ export function invalidValues(schema: Schema): { label: string; value: unknown }
   } else if (types.includes('array')) {
     out.push({ label: 'object instead of array', value: {} }, { label: 'string instead of array', value: 'x' });
     if ((schema.minItems ?? 0) >= 1) out.push({ label: 'empty array', value: [] });
-    if (schema.maxItems) out.push({ label: `more than ${schema.maxItems} items`, value: Array.from({ length: schema.maxItems + 1 }, () => validValue(schema.items ?? {})) });
+    if (schema.maxItems)
+      out.push({
+        label: `more than ${schema.maxItems} items`,
+        value: Array.from({ length: schema.maxItems + 1 }, () => validValue(schema.items ?? {})),
+      });
   } else if (types.includes('object') || schema.properties) {
     out.push({ label: 'string instead of object', value: 'x' }, { label: 'array instead of object', value: [] }, { label: 'null', value: null });
   }
@@ -163,9 +180,11 @@ export function invalidBodies(schema: Schema): { label: string; json: string }[]
   const walk = (sub: Schema, path: (string | number)[], value: unknown) => {
     sub = branch(sub);
     const where = path.length ? path.join('.') : 'body';
-    if (path.length > 0) for (const bad of invalidValues(sub)) out.push({ label: `${where}: ${bad.label}`, json: toJson(setAt(base, path, bad.value)) });
+    if (path.length > 0)
+      for (const bad of invalidValues(sub)) out.push({ label: `${where}: ${bad.label}`, json: toJson(setAt(base, path, bad.value)) });
     if (sub.properties && value && typeof value === 'object') {
-      for (const key of sub.required ?? []) out.push({ label: `${where}: missing ${key}`, json: toJson(setAt(base, [...path, key], undefined, true)) });
+      for (const key of sub.required ?? [])
+        out.push({ label: `${where}: missing ${key}`, json: toJson(setAt(base, [...path, key], undefined, true)) });
       if (sub.additionalProperties === false) {
         out.push({ label: `${where}: extra field`, json: toJson(setAt(base, [...path, 'unexpectedField'], 'x')) });
         const withProto = toJson(setAt(base, [...path, 'zzProto'], { isAdmin: true })).replace('"zzProto"', '"__proto__"');
@@ -257,14 +276,21 @@ export function probesFor(op: Operation): Probe[] {
       values.push('x'.repeat(schema.maxLength + 1));
     }
     for (const value of values) {
-      probes.push(base(`query ${param.name}=${JSON.stringify(value.slice(0, 40))}`, { url: url(fillPath(op), `?${param.name}=${encodeURIComponent(value)}`) }));
+      probes.push(
+        base(`query ${param.name}=${JSON.stringify(value.slice(0, 40))}`, { url: url(fillPath(op), `?${param.name}=${encodeURIComponent(value)}`) }),
+      );
     }
   }
 
   for (const param of op.params.filter((p) => p.in === 'header')) {
     const schema = param.schema;
     if (schema.maxLength) {
-      probes.push(base(`header ${param.name} longer than ${schema.maxLength}`, { headers: { ...jsonHeaders, [param.name]: 'k'.repeat(schema.maxLength + 1) }, body: bodyBase }));
+      probes.push(
+        base(`header ${param.name} longer than ${schema.maxLength}`, {
+          headers: { ...jsonHeaders, [param.name]: 'k'.repeat(schema.maxLength + 1) },
+          body: bodyBase,
+        }),
+      );
     }
   }
 
@@ -343,7 +369,9 @@ function sendOnOwnConnection(probe: Probe, timeoutMs: number): Promise<{ status:
     socket.on('error', () => {}); // EPIPE / ECONNRESET while sending: the answer may be there already
     // No `Connection: close` from us: a server that answers early then closes at once resets the
     // connection while our body is still arriving, and the reset takes its answer with it.
-    const headers = Object.entries({ ...probe.headers, host: url.host }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const headers = Object.entries({ ...probe.headers, host: url.host })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     // Written in small pieces, and no further once the server has begun to answer: a server may
     // answer early and close, and a write error would make Node drop the answer already received.
     const answering = () => received.length > 0 || socket.destroyed;
@@ -381,7 +409,12 @@ export async function send(probe: Probe, timeoutMs = 15_000): Promise<ProbeResul
       ({ status, contentType, text } = await sendOnOwnConnection(probe, timeoutMs));
     } else {
       const body = typeof probe.body === 'function' ? probe.body() : probe.body;
-      const init: RequestInit & { duplex?: 'half' } = { method: probe.method, headers: probe.headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(timeoutMs) };
+      const init: RequestInit & { duplex?: 'half' } = {
+        method: probe.method,
+        headers: probe.headers,
+        body: body as BodyInit | undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      };
       if (body instanceof ReadableStream) init.duplex = 'half';
       const response = await fetch(probe.url, init);
       text = await response.text();
@@ -397,7 +430,10 @@ export async function send(probe: Probe, timeoutMs = 15_000): Promise<ProbeResul
     }
     return { probe, status, contentType, problem, ms: performance.now() - started };
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : `request failed: ${(error as Error).message} ${(error as { cause?: Error }).cause?.message ?? ''}`;
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer in ${timeoutMs} ms`
+        : `request failed: ${(error as Error).message} ${(error as { cause?: Error }).cause?.message ?? ''}`;
     return { probe, status: 0, contentType: '', problem: reason, ms: performance.now() - started };
   }
 }

@@ -81,9 +81,7 @@ export async function crossServiceConsistency(
             sum(case when kind = 'CHARGE' then -amount else 0 end) as charged, sum(case when kind = 'REFUND' then amount else 0 end) as refunded
        from \`${paymentDb}\`.credit_history where order_id is not null group by order_id`,
   );
-  const [held] = await connection.query<RowDataPacket[]>(
-    `select count(*) as n from \`${productDb}\`.product_reservation where status = 'RESERVED'`,
-  );
+  const [held] = await connection.query<RowDataPacket[]>(`select count(*) as n from \`${productDb}\`.product_reservation where status = 'RESERVED'`);
   const stockOf = new Map(stock.map((row) => [row.order_id as string, row.status as string]));
   const paymentOf = new Map(payments.map((row) => [row.order_id as string, row.status as string]));
   const ledgerOf = new Map(
@@ -113,7 +111,8 @@ export async function crossServiceConsistency(
         problems.push({ orderId: id, problem: `CONFIRMED with ${moves.charges} charge(s) and ${moves.refunds} refund(s)` });
       }
     } else if (status === 'CANCELLED') {
-      if (stockStatus === 'RESERVED' || stockStatus === 'CONFIRMED') problems.push({ orderId: id, problem: `CANCELLED but its stock is ${stockStatus}` });
+      if (stockStatus === 'RESERVED' || stockStatus === 'CONFIRMED')
+        problems.push({ orderId: id, problem: `CANCELLED but its stock is ${stockStatus}` });
       if (paymentStatus === 'COMPLETED') problems.push({ orderId: id, problem: 'CANCELLED but its payment is COMPLETED (charged, not refunded)' });
       if (moves.charged !== moves.refunded) {
         problems.push({ orderId: id, problem: `CANCELLED with ${moves.charged} charged and ${moves.refunded} refunded` });
@@ -157,7 +156,13 @@ export async function pendingTimers(
   for (const row of rows) {
     const timers = (typeof row.timers === 'string' ? JSON.parse(row.timers) : row.timers) as Record<string, { attempt: number; deadlineAt: string }>;
     for (const [timer, pending] of Object.entries(timers ?? {})) {
-      result.push({ orderId: row.id as string, status: row.status as string, timer, attempt: pending.attempt, deadlineAt: new Date(pending.deadlineAt) });
+      result.push({
+        orderId: row.id as string,
+        status: row.status as string,
+        timer,
+        attempt: pending.attempt,
+        deadlineAt: new Date(pending.deadlineAt),
+      });
     }
   }
   return result;

@@ -111,9 +111,13 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
   const startMariadb = async () => {
     rmSync(dbDir, { recursive: true, force: true });
     mkdirSync(dbDir, { recursive: true });
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dbDir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root', ...innodb], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await run(
+      'mariadb-install-db',
+      ['--no-defaults', `--datadir=${dbDir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root', ...innodb],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     mariadb = spawn(
       'mariadbd',
       [

@@ -44,7 +44,9 @@ export function summaryTable(rows: readonly ChaosRow[]): string {
 
 /** Prints the table and the faults' details, and writes them to .run/chaos/summary.{md,json}. */
 export function publishSummary(rows: readonly ChaosRow[], title: string): string {
-  const details = rows.map((row) => `- **${row.fault}**: ${row.detail}; ${row.wallS.toFixed(0)} s wall${row.failed.length ? `\n  - ${row.failed.join('\n  - ')}` : ''}`);
+  const details = rows.map(
+    (row) => `- **${row.fault}**: ${row.detail}; ${row.wallS.toFixed(0)} s wall${row.failed.length ? `\n  - ${row.failed.join('\n  - ')}` : ''}`,
+  );
   const text = `${title}\n\n${summaryTable(rows)}\n\n${details.join('\n')}\n`;
   const dir = `${root}.run/chaos`;
   mkdirSync(dir, { recursive: true });

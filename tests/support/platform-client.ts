@@ -63,19 +63,20 @@ export function platformClient(platform: Pick<Platform, 'url'>) {
       return view;
     },
     stock: (productId: string) =>
-      asAdmin(`${product}/api/v1/products/${productId}`).then((r) =>
-        json<{ onHand: number; reserved: number; available: number; price: number }>(r),
-      ),
-    credit: (customerId: string) =>
-      asAdmin(`${payment}/api/v1/credits/${customerId}`).then((r) => json<{ balance: number }>(r)),
-    catalog: () =>
-      asAdmin(`${order}/api/v1/catalog/products`).then((r) => json<{ items: { productId: string; price: number }[] }>(r)),
+      asAdmin(`${product}/api/v1/products/${productId}`).then((r) => json<{ onHand: number; reserved: number; available: number; price: number }>(r)),
+    credit: (customerId: string) => asAdmin(`${payment}/api/v1/credits/${customerId}`).then((r) => json<{ balance: number }>(r)),
+    catalog: () => asAdmin(`${order}/api/v1/catalog/products`).then((r) => json<{ items: { productId: string; price: number }[] }>(r)),
     /**
      * Waits until the order service knows the seeded catalog, and signs the seeded customers in
      * (so a test may stop the payment service, which vouches for customers, and still place orders).
      */
     async waitForCatalog(count = 5) {
-      await eventually(() => this.catalog(), (c) => c.items.length >= count, 30_000, 100);
+      await eventually(
+        () => this.catalog(),
+        (c) => c.items.length >= count,
+        30_000,
+        100,
+      );
       await Promise.all(Object.values(customers).map((customerId) => tokens.customer(customerId)));
     },
   };

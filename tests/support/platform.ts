@@ -29,7 +29,6 @@ export interface PlatformOptions {
   perService?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
-
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

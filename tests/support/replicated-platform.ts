@@ -43,7 +43,6 @@ export interface ReplicatedPlatformOptions {
   balancer?: 'auto' | 'haproxy' | 'in-process';
 }
 
-
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -108,7 +107,12 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
     child.stderr!.pipe(log);
     children.set(key(service, index), child);
     replicas.push({ service, index, url });
-    await waitUntil(`${service} replica ${index} at ${url}`, () => healthy(url), 60_000, () => alive(child));
+    await waitUntil(
+      `${service} replica ${index} at ${url}`,
+      () => healthy(url),
+      60_000,
+      () => alive(child),
+    );
   }
 
   async function kill(service: ServiceName, index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -124,14 +128,23 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
   const stopBalancer: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stopBalancer) await stop().catch(() => {});
-    await Promise.all([...children.values()].filter(alive).map((child) => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    })));
+    await Promise.all(
+      [...children.values()].filter(alive).map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+          }),
+      ),
+    );
   };
 
-  const urlsOf = (service: ServiceName) => replicas.filter((r) => r.service === service).sort((a, b) => a.index - b.index).map((r) => r.url);
+  const urlsOf = (service: ServiceName) =>
+    replicas
+      .filter((r) => r.service === service)
+      .sort((a, b) => a.index - b.index)
+      .map((r) => r.url);
   let url: Record<ServiceName, string>;
   let balancer: ReplicatedPlatform['balancer'];
   let statsUrl: string | null = null;

@@ -60,7 +60,11 @@ export async function openSagaProbe(kafka: KafkaClient, watchTopics: string[]): 
     resend: publish,
     seen: (orderId) => [...(byOrder.get(orderId) ?? [])],
     async waitFor(orderId, count = 1, timeoutMs = 20_000) {
-      const list = await eventually(async () => byOrder.get(orderId) ?? [], (l) => l.length >= count, timeoutMs);
+      const list = await eventually(
+        async () => byOrder.get(orderId) ?? [],
+        (l) => l.length >= count,
+        timeoutMs,
+      );
       if (list.length < count) throw new Error(`expected ${count} replies for ${orderId}, got ${list.length}`);
       return [...list];
     },

@@ -30,12 +30,7 @@ export function testKafka(clientId = 'test'): KafkaClient {
 }
 
 /** Polls until the check passes or the timeout is reached; returns the last value. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 20_000,
-  everyMs = 50,
-): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!accept(value) && Date.now() < deadline) {

@@ -25,17 +25,12 @@ export const deadLetterView = (row: DeadLetterRow) => ({
   redrivenAt: row.redrivenAt?.toISOString() ?? null,
 });
 
-export function addDeadLetterRoutes(
-  app: OpenAPIHono,
-  deps: { orm: Orm; redriveDeadLetter: ReturnType<typeof createRedriveDeadLetter> },
-): void {
+export function addDeadLetterRoutes(app: OpenAPIHono, deps: { orm: Orm; redriveDeadLetter: ReturnType<typeof createRedriveDeadLetter> }): void {
   app.openapi(routes.listDeadLetters, async (c) => {
     const { topic, status, page, size } = c.req.valid('query');
     const deadLetterTopic = topic === undefined ? undefined : isDeadLetterTopic(topic) ? topic : deadLetterTopicOf(topic);
     const where = { ...(deadLetterTopic ? { topic: deadLetterTopic } : {}), ...(status ? { status } : {}) };
-    const [rows, total] = await deps.orm.em
-      .fork()
-      .findAndCount(DeadLetter, where, { orderBy: { id: 'desc' }, limit: size, offset: page * size });
+    const [rows, total] = await deps.orm.em.fork().findAndCount(DeadLetter, where, { orderBy: { id: 'desc' }, limit: size, offset: page * size });
     return c.json({ items: rows.map(deadLetterView), page, size, total }, 200);
   });
 

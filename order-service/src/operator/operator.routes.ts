@@ -90,10 +90,7 @@ export const stuckOrderSchema = z
   })
   .openapi('StuckOrder');
 
-const olderThan = z
-  .string()
-  .regex(durationPattern, 'a duration like 250ms, 30s, 5m, 2h or 1d')
-  .openapi({ example: '30s' });
+const olderThan = z.string().regex(durationPattern, 'a duration like 250ms, 30s, 5m, 2h or 1d').openapi({ example: '30s' });
 
 export const getSaga = createRoute({
   method: 'get',

@@ -53,13 +53,15 @@ export async function replayStoredOrders<S>(
       const where = {
         ...(selection.orderId ? { id: selection.orderId } : {}),
         ...(selection.since ? { createdAt: { $gte: selection.since } } : {}),
-        ...(after
-          ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] }
-          : {}),
+        ...(after ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] } : {}),
       };
       const orders = await tx.find(CustomerOrder, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: batchSize });
       if (orders.length === 0) return [];
-      const events = await tx.find(SagaEvent, { orderId: { $in: orders.map((order) => order.id) } }, { orderBy: { orderId: 'asc', sequence: 'asc' } });
+      const events = await tx.find(
+        SagaEvent,
+        { orderId: { $in: orders.map((order) => order.id) } },
+        { orderBy: { orderId: 'asc', sequence: 'asc' } },
+      );
       return orders.map((order) => ({
         orderId: order.id,
         input: replayInputOf(order),

@@ -44,6 +44,7 @@ export function refusalOf(
   // can() is false both where the machine has no transition and where it has an explicit no-op.
   if (snapshot.can(event) && advanceOrderSaga(snapshot, event).changed) return null;
   const reasons = noOpReasons(state, event.type);
-  const why = reasons.length > 0 ? `${state} ignores ${event.type} (${reasons.join('; ')})` : `the machine has no ${event.type} transition in ${state}`;
+  const why =
+    reasons.length > 0 ? `${state} ignores ${event.type} (${reasons.join('; ')})` : `the machine has no ${event.type} transition in ${state}`;
   return { kind: 'refused', state, why };
 }

@@ -109,9 +109,7 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
 /** Orders per state: top-level statuses, and the substates of compound ones (e.g. "CANCELLING.releasingStock"). */
 export async function countOrdersByState(em: Em): Promise<Record<string, number>> {
   const counts: Record<string, number> = Object.fromEntries(orderSagaChart.states.map((state) => [state.id, 0]));
-  const byStatus = await em.execute<{ status: string; n: number | string }[]>(
-    'select status, count(*) as n from customer_order group by status',
-  );
+  const byStatus = await em.execute<{ status: string; n: number | string }[]>('select status, count(*) as n from customer_order group by status');
   for (const row of byStatus) counts[row.status] = Number(row.n);
   if (compoundStatuses.length > 0) {
     const bySubstate = await em.execute<{ value: unknown; n: number | string }[]>(

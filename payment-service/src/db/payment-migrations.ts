@@ -44,6 +44,4 @@ class CreatePaymentTables extends Migration {
   }
 }
 
-export const paymentMigrations: MigrationObject[] = [
-  { name: 'payment-0001-credits-payments-ledger', class: CreatePaymentTables },
-];
+export const paymentMigrations: MigrationObject[] = [{ name: 'payment-0001-credits-payments-ledger', class: CreatePaymentTables }];

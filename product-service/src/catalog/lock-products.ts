@@ -10,11 +10,6 @@ import { Product } from './product.entity.ts';
 export async function lockProducts(em: Em, productIds: readonly string[]): Promise<Map<string, Product>> {
   const ids = [...new Set(productIds.map((id) => id.toLowerCase()))].sort();
   if (ids.length === 0) return new Map();
-  const products = await em.find(
-    Product,
-    { id: { $in: ids } },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
-  );
+  const products = await em.find(Product, { id: { $in: ids } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
   return new Map(products.map((product) => [product.id.toLowerCase(), product]));
 }
-

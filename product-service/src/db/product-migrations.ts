@@ -53,6 +53,4 @@ class CreateCatalogAndStockTables extends Migration {
   }
 }
 
-export const productMigrations: MigrationObject[] = [
-  { name: 'product-0001-catalog-and-stock', class: CreateCatalogAndStockTables },
-];
+export const productMigrations: MigrationObject[] = [{ name: 'product-0001-catalog-and-stock', class: CreateCatalogAndStockTables }];

@@ -13,7 +13,12 @@ export const baseEnvSchema = z.object({
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    ),
   KAFKA_SSL: z
     .enum(['true', 'false'])
     .default('false')
@@ -29,9 +34,17 @@ export const baseEnvSchema = z.object({
   /** Where a consumer group with no committed offset starts: every record (default) or only new ones. */
   KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
   /** Prefix of every topic name (isolated environments on one broker, e.g. an e2e run). */
-  KAFKA_TOPIC_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9._-]*$/).default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(''),
   /** BullMQ key prefix in Redis (isolated environments on one Redis). */
-  QUEUE_PREFIX: z.string().max(100).regex(/^[A-Za-z0-9._-]+$/).default('bull'),
+  QUEUE_PREFIX: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('bull'),
   /** Distinguishes replicas of one service (Kafka client id, logs). */
   INSTANCE_ID: z.string().default(String(process.pid)),
 });

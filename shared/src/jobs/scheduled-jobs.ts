@@ -40,11 +40,7 @@ export function createScheduledJobs(options: {
 
   async function upsertAll(): Promise<void> {
     for (const job of jobs) {
-      await queue!.upsertJobScheduler(
-        job.id,
-        { every: job.everyMs },
-        { name: job.id, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
+      await queue!.upsertJobScheduler(job.id, { every: job.everyMs }, { name: job.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
     }
   }
 

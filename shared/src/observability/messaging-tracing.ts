@@ -1,15 +1,6 @@
 import type { Envelope } from '../contracts/envelope.ts';
 import type { IncomingRecord } from '../kafka/kafka-client.ts';
-import {
-  activeTraceId,
-  contextFromHeaders,
-  recordError,
-  SpanKind,
-  traceIdOf,
-  tracingActive,
-  type Span,
-  type Tracing,
-} from './tracing.ts';
+import { activeTraceId, contextFromHeaders, recordError, SpanKind, traceIdOf, tracingActive, type Span, type Tracing } from './tracing.ts';
 import { trace, context } from '@opentelemetry/api';
 
 // Kafka spans after the OpenTelemetry messaging conventions: the outbox row carries the trace
@@ -107,10 +98,8 @@ export function inConsumeSpan<T>(tracing: Tracing, record: IncomingRecord, group
 /** A span around a handler's database transaction (inbox row + the handler's writes). Off: `work()`. */
 export function inTransactionSpan<T>(tracing: Tracing, name: string, work: () => Promise<T>): Promise<T> {
   if (!tracing.enabled) return work();
-  return tracing.inSpan(
-    name,
-    { kind: SpanKind.INTERNAL, attributes: { 'db.system.name': 'mariadb', 'db.operation.name': 'TRANSACTION' } },
-    () => work(),
+  return tracing.inSpan(name, { kind: SpanKind.INTERNAL, attributes: { 'db.system.name': 'mariadb', 'db.operation.name': 'TRANSACTION' } }, () =>
+    work(),
   );
 }
 

@@ -166,14 +166,13 @@ export async function createTracing(config: TracingConfig): Promise<Tracing> {
   const kind = config.exporter ? 'given' : tracesExporterFromEnv(config.env);
   if (kind === null) return noTracing;
 
-  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, semconv] =
-    await Promise.all([
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/semantic-conventions'),
-    ]);
+  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, semconv] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
 
   if (propagator === null) {
     const manager = new AsyncLocalStorageContextManager();
