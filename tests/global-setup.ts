@@ -26,7 +26,9 @@ function answers(port: number, host = '127.0.0.1'): Promise<boolean> {
  * running (e.g. started by ./scripts/test.sh or a developer) is left alone.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const kafkaWasRunning = await answers(9092);
+  // The broker the tests use (KAFKA_BROKERS, 127.0.0.1:9092 by default), as infra/up.sh starts it.
+  const kafkaPort = Number((process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]!.split(':').at(-1));
+  const kafkaWasRunning = await answers(kafkaPort);
   if (!kafkaWasRunning || !(await answers(3306)) || !(await answers(6379))) {
     execFileSync('bash', ['infra/up.sh'], { cwd: root, stdio: 'inherit' });
   }

@@ -7,6 +7,18 @@
 #   kafka.sh status   exit 0 if running and answering, 1 if alive but not answering, 3 if not running
 #   kafka.sh topics   create missing topics (idempotent) and print them with partition counts
 #   kafka.sh reset    stop and delete the data directory
+#   kafka.sh migrate  a broker formatted before authentication (plaintext): add the SCRAM users to
+#                     its metadata, restart it with SASL and ACLs (topics and offsets kept)
+#   kafka.sh run      foreground (a container's entry point): write the config, format, exec java
+#   kafka.sh acls     create the ACLs (idempotent) and print them
+#
+# Security: clients authenticate with SASL/SCRAM-SHA-512 (the controller listener with SASL/PLAIN)
+#        and the StandardAuthorizer allows each service only its own topics (the ACLS table below).
+#        Principals: admin (super user: the broker itself, scripts, tests), order-service,
+#        product-service, payment-service, kafka-ui (read-only). Their passwords come from
+#        KAFKA_<NAME>_PASSWORD (e.g. KAFKA_ORDER_SERVICE_PASSWORD; compose), else from
+#        KAFKA_CREDENTIALS_DIR (.data/kafka-credentials/<name>.env, generated once, mode 600, never
+#        committed), which the services and tests read (KAFKA_SASL_MECHANISM/USERNAME/PASSWORD).
 #
 # Files: data in .data/kafka (KAFKA_DATA_DIR), log in .run/kafka.log, pid in .run/kafka.pid.
 #        A second broker next to the first (e.g. the chaos tests' own) needs its own ports, data
@@ -15,6 +27,9 @@
 #        KAFKA_HEAP ("-Xmx512m -Xms512m"), KAFKA_START_TIMEOUT (60), KAFKA_STOP_TIMEOUT (20).
 #        For `topics` against some other broker (the compose init container does this):
 #        KAFKA_BOOTSTRAP (host:port) and KAFKA_LIBS (a Kafka libs/ directory, e.g. /opt/kafka/libs).
+#        KAFKA_LISTEN_HOST (127.0.0.1), KAFKA_ADVERTISED_HOST (= listen host): where it listens and
+#        what it tells clients (compose: 0.0.0.0 and kafka). KAFKA_ACLS=skip: no ACLs at start
+#        (an environment whose harness grants its own, e.g. the chaos tests).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
@@ -30,6 +45,30 @@ TOPICS=(
 )
 DLQ_SUFFIX=".dlq"
 DLQ_PARTITIONS=1
+
+# ACLs: who may do what (shared/src/contracts/topic-access.ts is the same table for prefixed test
+# topics; tests/security/kafka-acls.unit.test.ts keeps the two equal). Only a service may speak for
+# itself: it writes the topics it owns and the dead-letter twins of those it consumes, and reads
+# only what it consumes. A group grant covers every group whose name starts with it.
+#   principal  operations(,)  resource  names...   (resource: topic, group (prefixed) or cluster)
+ACLS=(
+  "order-service    Write     topic  product-reservation-request payment-request product-reservation-response.dlq payment-response.dlq product-catalog.dlq"
+  "order-service    Read      topic  product-reservation-response payment-response product-catalog product-reservation-request.dlq product-reservation-response.dlq payment-request.dlq payment-response.dlq product-catalog.dlq"
+  "product-service  Write     topic  product-reservation-response product-catalog product-reservation-request.dlq"
+  "product-service  Read      topic  product-reservation-request"
+  "payment-service  Write     topic  payment-response payment-request.dlq"
+  "payment-service  Read      topic  payment-request"
+  "order-service    Read      group  order-service"
+  "product-service  Read      group  product-service"
+  "payment-service  Read      group  payment-service"
+  "order-service    Describe  topic  *"
+  "product-service  Describe  topic  *"
+  "payment-service  Describe  topic  *"
+  "kafka-ui         Read,Describe,DescribeConfigs  topic  *"
+  "kafka-ui         Describe  group  *"
+  "kafka-ui         Describe,DescribeConfigs  cluster  kafka-cluster"
+)
+PRINCIPALS=(admin order-service product-service payment-service kafka-ui)
 # ---------------------------------------------------------------------------
 
 KAFKA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -41,7 +80,10 @@ KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$ROOT/.data/kafka}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m -Xms512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
+KAFKA_LISTEN_HOST="${KAFKA_LISTEN_HOST:-127.0.0.1}"
+KAFKA_ADVERTISED_HOST="${KAFKA_ADVERTISED_HOST:-$KAFKA_LISTEN_HOST}"
 KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
+KAFKA_CREDENTIALS_DIR="${KAFKA_CREDENTIALS_DIR:-$ROOT/.data/kafka-credentials}"
 DEFAULT_LIBS="$KAFKA_DIR/libs"
 KAFKA_LIBS="${KAFKA_LIBS:-$DEFAULT_LIBS}"
 
@@ -52,6 +94,10 @@ LOCK_FILE="${KAFKA_LOCK_FILE:-$RUN_DIR/kafka.lock}"
 CONF_FILE="$KAFKA_DATA_DIR/server.properties"
 LOG_DIRS="$KAFKA_DATA_DIR/kraft-logs"
 STAMP_FILE="$DEFAULT_LIBS/.complete"
+# Written once the storage holds the SCRAM users (formatted with them, or migrated); its absence
+# next to an existing meta.properties means a broker formatted before authentication.
+SASL_MARKER="$KAFKA_DATA_DIR/.sasl-scram"
+ACLS_MARKER="$KAFKA_DATA_DIR/.acls"
 
 # Short-lived CLI JVMs (storage format, kafka-topics): C1 only + serial GC start faster, and an
 # AppCDS archive of the tool classes (written on the first start, lives in libs/ so a re-fetch
@@ -79,7 +125,58 @@ need_java() {
 }
 
 tool() { java "${TOOL_JAVA_OPTS[@]}" -cp "$KAFKA_LIBS/*" "$@"; }
-topics_cmd() { tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" "$@"; }
+topics_cmd() { tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config <(admin_props) "$@"; }
+
+# --- credentials ------------------------------------------------------------------------------
+declare -A PASSWORDS=()
+
+# KAFKA_ORDER_SERVICE_PASSWORD for order-service, KAFKA_ADMIN_PASSWORD for admin, ...
+password_var() { local name="${1^^}"; echo "KAFKA_${name//-/_}_PASSWORD"; }
+
+# The password of principal $1: from its environment variable, else from its credentials file,
+# which is written (random, mode 600) the first time. The file is what the services and tests read.
+password_of() {
+  local name="$1" var file password
+  var="$(password_var "$name")"
+  if [[ -n "${!var:-}" ]]; then echo "${!var}"; return; fi
+  file="$KAFKA_CREDENTIALS_DIR/$name.env"
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$(dirname "$KAFKA_CREDENTIALS_DIR")"
+    (umask 077 && mkdir -p "$KAFKA_CREDENTIALS_DIR")
+    password="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+    (umask 077 && printf '%s\n' "# Kafka credentials of $name for the local brokers, generated once by infra/kafka/kafka.sh." \
+      "# Secret: .data/ is never committed. The services read these three variables (README, Security)." \
+      "KAFKA_SASL_MECHANISM=scram-sha-512" "KAFKA_SASL_USERNAME=$name" "KAFKA_SASL_PASSWORD=$password" >"$file.tmp.$$")
+    # Two brokers starting at once (the chaos tests' and the project's): the first file wins.
+    mv -n "$file.tmp.$$" "$file" 2>/dev/null || true
+    rm -f "$file.tmp.$$"
+  fi
+  password="$(sed -n 's/^KAFKA_SASL_PASSWORD=//p' "$file")"
+  [[ -n "$password" ]] || die "no KAFKA_SASL_PASSWORD in $file"
+  echo "$password"
+}
+
+load_passwords() {
+  local name
+  for name in "${PRINCIPALS[@]}"; do
+    [[ -n "${PASSWORDS[$name]:-}" ]] || PASSWORDS[$name]="$(password_of "$name")"
+  done
+}
+
+jaas() { # module user password [extra]
+  printf '%s required username="%s" password="%s"%s;' "$1" "$2" "$3" "${4:-}"
+}
+
+# Client settings of the admin principal for the tools (none while migrating a plaintext broker).
+admin_props() {
+  [[ -n "${PLAINTEXT_CLIENT:-}" ]] && return 0
+  load_passwords
+  printf '%s\n' security.protocol=SASL_PLAINTEXT sasl.mechanism=SCRAM-SHA-512 \
+    "sasl.jaas.config=$(jaas org.apache.kafka.common.security.scram.ScramLoginModule admin "${PASSWORDS[admin]}")"
+}
+
+# A broker formatted before authentication: storage there, but not the marker of its SCRAM users.
+formatted_without_scram() { [[ -f "$LOG_DIRS/meta.properties" && ! -f "$SASL_MARKER" ]]; }
 
 # "name partitions configs" for every topic, DLQ twins included.
 topic_specs() {
@@ -101,6 +198,7 @@ probe_props() {
   printf '%s\n' request.timeout.ms=3000 default.api.timeout.ms=5000 \
     socket.connection.setup.timeout.ms=1000 socket.connection.setup.timeout.max.ms=2000 \
     reconnect.backoff.max.ms=500
+  admin_props
 }
 
 # Prints the broker's topic list if it answers a metadata request; fails otherwise.
@@ -176,18 +274,53 @@ cmd_fetch() {
   log "fetched $(find "$DEFAULT_LIBS" -name '*.jar' | wc -l) jars ($(du -sh "$DEFAULT_LIBS" | cut -f1))"
 }
 
-write_config() {
-  mkdir -p "$KAFKA_DATA_DIR" "$LOG_DIRS"
-  cat >"$CONF_FILE.tmp" <<EOF
-# Generated by infra/kafka/kafka.sh on every start -- edit the script, not this file.
-process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+# The listeners: SASL/SCRAM-SHA-512 for clients and between brokers, SASL/PLAIN (the admin, from
+# this file) for the controller, whose own connections must authenticate before it has read the
+# SCRAM users from its log; ACLs by the StandardAuthorizer, nothing allowed without one.
+# $1 = plaintext: the old unauthenticated layout, only to add the SCRAM users to a broker formatted
+# before authentication (migrate_storage).
+listener_config() {
+  local host="$KAFKA_LISTEN_HOST" advertised="$KAFKA_ADVERTISED_HOST"
+  if [[ "${1:-}" == plaintext ]]; then
+    cat <<EOF
+listeners=PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$advertised:$KAFKA_PORT,CONTROLLER://$advertised:$KAFKA_CONTROLLER_PORT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+    return
+  fi
+  load_passwords
+  local admin="${PASSWORDS[admin]}"
+  cat <<EOF
+listeners=SASL_PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://$advertised:$KAFKA_PORT,CONTROLLER://$advertised:$KAFKA_CONTROLLER_PORT
+inter.broker.listener.name=SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$(jaas org.apache.kafka.common.security.scram.ScramLoginModule admin "$admin")
+listener.name.controller.plain.sasl.jaas.config=$(jaas org.apache.kafka.common.security.plain.PlainLoginModule admin "$admin" " user_admin=\"$admin\"")
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
+EOF
+}
+
+write_config() {
+  mkdir -p "$KAFKA_DATA_DIR" "$LOG_DIRS"
+  # umask: the file holds the admin password.
+  (umask 077 && cat >"$CONF_FILE.tmp" <<EOF
+# Generated by infra/kafka/kafka.sh on every start -- edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=$KAFKA_ADVERTISED_HOST:$KAFKA_CONTROLLER_PORT
+$(listener_config "${1:-}")
 log.dirs=$LOG_DIRS
 
 # single node: every replication factor is 1
@@ -211,6 +344,7 @@ auto.create.topics.enable=false
 num.recovery.threads.per.data.dir=1
 log.retention.hours=168
 EOF
+  )
   mv -f "$CONF_FILE.tmp" "$CONF_FILE"
 }
 
@@ -219,8 +353,70 @@ format_storage() {
   # Kafka cluster ids are 16 random bytes, base64url without padding (what `random-uuid` prints).
   local cluster_id
   cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-  log "formatting $LOG_DIRS (cluster id $cluster_id, standalone KRaft controller)"
-  tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONF_FILE" >/dev/null
+  log "formatting $LOG_DIRS (cluster id $cluster_id, standalone KRaft controller, SCRAM users ${PRINCIPALS[*]})"
+  load_passwords
+  local -a scram=()
+  local name
+  for name in "${PRINCIPALS[@]}"; do scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=${PASSWORDS[$name]}]"); done
+  tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONF_FILE" "${scram[@]}" >/dev/null
+  touch "$SASL_MARKER"
+}
+
+# A broker formatted before authentication keeps its topics and offsets: started once more the old
+# way (plaintext, no authorizer), it gets the SCRAM users through the admin API and stops; the next
+# launch is authenticated.
+migrate_storage() {
+  log "$KAFKA_DATA_DIR was formatted before authentication: adding the SCRAM users (topics and offsets are kept) ..."
+  load_passwords
+  write_config plaintext
+  launch
+  local pid name
+  pid="$(cat "$PID_FILE")"
+  PLAINTEXT_CLIENT=1 wait_ready "$pid" >/dev/null
+  for name in "${PRINCIPALS[@]}"; do
+    PLAINTEXT_CLIENT=1 tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "$KAFKA_BOOTSTRAP" \
+      --command-config <(PLAINTEXT_CLIENT=1 probe_props) --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-512=[password=${PASSWORDS[$name]}]" >/dev/null || die "could not add the SCRAM user $name"
+  done
+  stop_pid "$pid"
+  touch "$SASL_MARKER"
+  rm -f "$ACLS_MARKER"
+  log "migrated: SCRAM users ${PRINCIPALS[*]} added"
+}
+
+# Creates the ACLs of the table above (idempotent; three tool JVMs at a time). $1 = once: skip when
+# this data directory already has exactly these (a marker file), as at every start.
+ensure_acls() {
+  [[ "${KAFKA_ACLS:-}" == skip ]] && return 0
+  local want
+  want="$(printf '%s\n' "${ACLS[@]}" | sha256sum | cut -d' ' -f1)"
+  if [[ "${1:-}" == once && -f "$ACLS_MARKER" && "$(cat "$ACLS_MARKER" 2>/dev/null)" == "$want" ]]; then return 0; fi
+  local spec failed=0 i
+  local -a parts args pids=()
+  for spec in "${ACLS[@]}"; do
+    read -r -a parts <<<"$spec"
+    args=(--add --allow-principal "User:${parts[0]}")
+    for i in ${parts[1]//,/ }; do args+=(--operation "$i"); done
+    case "${parts[2]}" in
+      topic) for i in "${parts[@]:3}"; do args+=(--topic "$i"); done ;;
+      group)
+        for i in "${parts[@]:3}"; do args+=(--group "$i"); done
+        [[ "${parts[3]}" == "*" ]] || args+=(--resource-pattern-type prefixed)
+        ;;
+      cluster) args+=(--cluster) ;;
+      *) die "unknown ACL resource ${parts[2]}" ;;
+    esac
+    tool org.apache.kafka.tools.AclCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config <(admin_props) "${args[@]}" >/dev/null &
+    pids+=($!)
+    if ((${#pids[@]} >= 3)); then
+      wait "${pids[0]}" || failed=1
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for i in "${pids[@]}"; do wait "$i" || failed=1; done
+  ((failed == 0)) || die "could not create the ACLs"
+  [[ "${1:-}" == once ]] && echo "$want" >"$ACLS_MARKER"
+  log "ACLs in place for ${PRINCIPALS[*]:1}"
 }
 
 launch() {
@@ -328,9 +524,14 @@ cmd_start() {
   take_lock
   local pid existing
   if pid="$(running_pid)"; then
+    if formatted_without_scram; then
+      die "the broker running on $KAFKA_BOOTSTRAP (pid $pid) was started before Kafka authentication (plaintext). Stop what uses it (./scripts/stop.sh), then run: bash infra/kafka/kafka.sh migrate  (keeps topics and offsets; restarts it with SASL/SCRAM and ACLs)"
+    fi
+    load_passwords
     existing="$(wait_ready "$pid")"
     make_tools_cds
     ensure_topics "$existing"
+    ensure_acls once
     log "already running (pid $pid) on $KAFKA_BOOTSTRAP"
     return 0
   fi
@@ -341,24 +542,23 @@ cmd_start() {
     fi
   done
   cmd_fetch
+  load_passwords
+  local t0=$SECONDS
+  if formatted_without_scram; then migrate_storage; fi
   write_config
   format_storage
-  local t0=$SECONDS
   launch
   pid="$(cat "$PID_FILE")"
   existing="$(wait_ready "$pid")"
   make_tools_cds
   ensure_topics "$existing"
-  log "started (pid $pid) on $KAFKA_BOOTSTRAP in $((SECONDS - t0))s; data $KAFKA_DATA_DIR, log $LOG_FILE"
+  ensure_acls once
+  log "started (pid $pid) on $KAFKA_BOOTSTRAP in $((SECONDS - t0))s; data $KAFKA_DATA_DIR, log $LOG_FILE, credentials $KAFKA_CREDENTIALS_DIR"
 }
 
-cmd_stop() {
-  take_lock
-  local pid i
-  if ! pid="$(running_pid)"; then
-    log "not running"
-    return 0
-  fi
+# SIGTERM, wait up to KAFKA_STOP_TIMEOUT s, then SIGKILL.
+stop_pid() {
+  local pid="$1" i
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < KAFKA_STOP_TIMEOUT * 5; i++)); do
     kill -0 "$pid" 2>/dev/null || break
@@ -370,6 +570,16 @@ cmd_stop() {
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
   rm -f "$PID_FILE"
+}
+
+cmd_stop() {
+  take_lock
+  local pid
+  if ! pid="$(running_pid)"; then
+    log "not running"
+    return 0
+  fi
+  stop_pid "$pid"
   log "stopped (pid $pid)"
 }
 
@@ -379,8 +589,10 @@ cmd_status() {
     log "not running"
     return 3
   fi
+  # A broker from before authentication answers plaintext only.
+  formatted_without_scram && export PLAINTEXT_CLIENT=1
   if port_open "$KAFKA_PORT" && list_topics >/dev/null; then
-    log "running (pid $pid) on $KAFKA_BOOTSTRAP"
+    log "running (pid $pid) on $KAFKA_BOOTSTRAP${PLAINTEXT_CLIENT:+ (plaintext: formatted before authentication, see kafka.sh migrate)}"
     return 0
   fi
   log "process $pid is alive but $KAFKA_BOOTSTRAP is not answering (see $LOG_FILE)"
@@ -390,11 +602,47 @@ cmd_status() {
 cmd_topics() {
   need_java
   cmd_fetch
+  load_passwords
   local existing
   existing="$(wait_ready "")"
   make_tools_cds
   ensure_topics "$existing"
+  ensure_acls
   print_topics
+}
+
+cmd_acls() {
+  need_java
+  cmd_fetch
+  load_passwords
+  wait_ready "" >/dev/null
+  ensure_acls
+  tool org.apache.kafka.tools.AclCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config <(admin_props) --list
+}
+
+cmd_migrate() {
+  if ! formatted_without_scram; then
+    log "nothing to migrate: $KAFKA_DATA_DIR is $([[ -f "$LOG_DIRS/meta.properties" ]] && echo "formatted with the SCRAM users" || echo "not formatted yet")"
+    return 0
+  fi
+  cmd_stop
+  cmd_start
+}
+
+# Foreground, for a container: the same configuration and formatting as `start`, then the broker
+# replaces this shell (signals reach it directly). Topics and ACLs: `kafka.sh topics` from outside.
+cmd_run() {
+  need_java
+  [[ -d "$KAFKA_LIBS" ]] || die "KAFKA_LIBS=$KAFKA_LIBS does not exist"
+  load_passwords
+  formatted_without_scram && die "$KAFKA_DATA_DIR was formatted before authentication; start it once with kafka.sh start (migrates) or delete it"
+  write_config
+  format_storage
+  local heap
+  read -r -a heap <<<"$KAFKA_HEAP"
+  exec java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.properties" "-Dkafka.logs.dir=${KAFKA_LOGS_DIR:-$KAFKA_DATA_DIR}" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$CONF_FILE"
 }
 
 cmd_reset() {
@@ -410,9 +658,12 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   topics) cmd_topics ;;
+  acls) cmd_acls ;;
+  migrate) cmd_migrate ;;
+  run) cmd_run ;;
   reset) cmd_reset ;;
   *)
-    echo "usage: $0 fetch|start|stop|status|topics|reset" >&2
+    echo "usage: $0 fetch|start|stop|status|topics|acls|migrate|run|reset" >&2
     exit 2
     ;;
 esac

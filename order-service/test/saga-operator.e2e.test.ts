@@ -10,7 +10,7 @@ import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
 import { startPlatform, type Platform } from '../../tests/support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
-import { eventually, testEnv, testLogger } from '../../tests/support/test-infra.ts';
+import { eventually, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let platform: Platform;
@@ -41,7 +41,10 @@ describe('operators end to end: dead letters of another service, and the saga CL
     platform = await startPlatform({ perService: { 'order-service': { SAGA_RESERVATION_TIMEOUT_MS: '60000' } } });
     client = platformClient(platform);
     orderUrl = platform.url['order-service'];
-    kafka = createKafkajsClient({ clientId: 'operator-e2e', brokers: testEnv.KAFKA_BROKERS, topicPrefix: platform.prefix }, testLogger);
+    kafka = createKafkajsClient(
+      { clientId: 'operator-e2e', brokers: testEnv.KAFKA_BROKERS, topicPrefix: platform.prefix, ...testKafkaSecurity },
+      testLogger,
+    );
     await client.waitForCatalog();
   });
 

@@ -7,7 +7,7 @@ import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { createOutbox } from '#shared/outbox/outbox.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { randomIds } from '#shared/runtime/ids.ts';
-import { eventually, freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
+import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
 import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
 import { orderService } from '../src/order-service.ts';
@@ -23,7 +23,7 @@ const env = {
   SAGA_RESERVATION_TIMEOUT_MS: '1200',
   SAGA_RESERVATION_MAX_ATTEMPTS: '5',
 };
-const kafka = createKafkajsClient({ clientId: 'order-step-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+const kafka = createKafkajsClient({ clientId: 'order-step-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity }, testLogger);
 let service: RunningService;
 
 const start = () => startService(orderService, { port: 0, dbName, env });

@@ -6,7 +6,7 @@ import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { eventually, freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
+import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { createCreditQueries } from '../src/credits/credit-queries.ts';
 import { createTopUpCredit } from '../src/credits/top-up-credit.ts';
 import { paymentService } from '../src/payment-service.ts';
@@ -43,7 +43,10 @@ function expectLedgerChains(ledger: { amount: number; balanceAfter: number }[], 
 
 describe('payment service: the credit row is touched last (real MariaDB + Kafka)', () => {
   beforeAll(async () => {
-    const kafka = createKafkajsClient({ clientId: 'payment-hot-row-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+    const kafka = createKafkajsClient(
+      { clientId: 'payment-hot-row-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity },
+      testLogger,
+    );
     admin = await kafka.admin();
     await admin.createTopics(topicLayout);
     await freshDatabase(dbName);

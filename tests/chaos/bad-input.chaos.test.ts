@@ -20,6 +20,7 @@ import {
   type ProbeResult,
 } from '../support/chaos-bad-input.ts';
 import { withRoot } from '../support/chaos-db.ts';
+import { testSasl } from '../support/kafka-access.ts';
 import { sleep, startChaosInfra, type ChaosInfra } from '../support/chaos-infra.ts';
 import { startChaosPlatform, type ChaosPlatform } from '../support/chaos-platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../support/platform-client.ts';
@@ -167,7 +168,7 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
   });
 
   it('dead-letters malformed and schema-invalid records on every consumed topic, with their reason, and keeps flowing', async () => {
-    const kafka = new Kafka({ clientId: 'chaos-poison', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'chaos-poison', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, ...testSasl() });
     const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const business = ['customer_order', 'saga_event', 'order_stock', 'product_reservation', 'payment', 'credit_history'];

@@ -17,11 +17,11 @@ import { orderService } from '../../order-service/src/order-service.ts';
 import { paymentService } from '../../payment-service/src/payment-service.ts';
 import { productService } from '../../product-service/src/product-service.ts';
 import { customers, orderBody, products, terminalStatuses } from '../support/platform-client.ts';
-import { eventually, freshDatabase, testEnv, testLogger } from '../support/test-infra.ts';
+import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../support/test-infra.ts';
 import { parsePrometheusText } from '../../scripts/metrics/prometheus-text.ts';
 
 const prefix = `it-obs-${Date.now().toString(36)}-`;
-const kafka = createKafkajsClient({ clientId: 'obs-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+const kafka = createKafkajsClient({ clientId: 'obs-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity }, testLogger);
 const exporter = new InMemorySpanExporter();
 /** What each service exports to: the shared exporter, which a stopping service must not shut down. */
 const exporterOfAService: SpanExporter = {

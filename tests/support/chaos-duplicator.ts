@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { testSasl } from './kafka-access.ts';
 
 export const duplicateHeader = 'x-chaos-duplicate';
 
@@ -51,7 +52,13 @@ export async function startDuplicator(brokers: string, prefix: string, topics: r
 }
 
 async function main(brokers: string, prefix: string, topics: string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'chaos-duplicator', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20 } });
+  const kafka = new Kafka({
+    clientId: 'chaos-duplicator',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 20 },
+    ...testSasl(),
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: `${prefix}chaos-duplicator`, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });

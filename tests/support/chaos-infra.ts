@@ -71,6 +71,8 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     KAFKA_LOCK_FILE: `${dir}/kafka.lock`,
     KAFKA_HEAP: process.env.CHAOS_KAFKA_HEAP ?? '-Xmx384m -Xms384m',
     KAFKA_START_TIMEOUT: '120',
+    // Each chaos platform grants the ACLs of its own prefixed topics (tests/support/chaos-platform.ts).
+    KAFKA_ACLS: 'skip',
   };
   const kafkaSh = (command: string) =>
     run('bash', [`${root}infra/kafka/kafka.sh`, command], { cwd: root, env: kafkaEnv, maxBuffer: 16 * 1024 * 1024 });

@@ -2,7 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
+import { topicLayout } from '#shared/contracts/topics.ts';
+import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { freePort, sleep, type ChaosInfra } from './chaos-infra.ts';
+import { grantEnvironmentAcls, kafkaCredentialsOf } from './kafka-access.ts';
+import { testKafkaSecurity, testLogger } from './test-infra.ts';
 import { serviceNames, type ServiceName } from './platform.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -87,6 +91,14 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
   const processes = new Map<ServiceName, ChildProcess>();
   const ports = new Map<ServiceName, number>();
   const databases = {} as Record<ServiceName, string>;
+  // Topics and ACLs of this platform, made by the admin: the services may not create topics.
+  const kafkaAdmin = await createKafkajsClient(
+    { clientId: 'chaos-platform', brokers: [infra.kafkaBrokers], topicPrefix: prefix, ...testKafkaSecurity },
+    testLogger,
+  ).admin();
+  await kafkaAdmin.createTopics(topicLayout);
+  await kafkaAdmin.disconnect();
+  await grantEnvironmentAcls([infra.kafkaBrokers], prefix);
   const admin = await createConnection({ ...infra.db });
   try {
     for (const service of serviceNames) {
@@ -121,6 +133,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         INSTANCE_ID: instance,
         LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...kafkaCredentialsOf(service),
         ...authOff(),
         // Token issuing still works with auth off (the platform client signs customers in): this
         // platform's order service publishes the keys, and asks this payment service about customers.

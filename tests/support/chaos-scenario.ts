@@ -7,6 +7,7 @@ import { defaultMix, type OrderShape } from '../../scripts/load/order-mix.ts';
 import { platformApi, type PlatformApi } from '../../scripts/load/platform-api.ts';
 import type { PlacedOrder, Progress } from '../../scripts/load/run-load.ts';
 import { sleep, type ChaosInfra } from './chaos-infra.ts';
+import { testSasl } from './kafka-access.ts';
 import { crossServiceConsistency, unsentOutboxRows, withRoot } from './chaos-db.ts';
 import type { ChaosPlatform } from './chaos-platform.ts';
 
@@ -148,7 +149,7 @@ async function nonTerminalOrders(infra: ChaosInfra, platform: ChaosPlatform): Pr
 
 /** Records not yet consumed by the saga consumer groups (high watermark − committed offset). */
 async function sagaConsumerLag(infra: ChaosInfra, prefix: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 2 }, ...testSasl() });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,4 +1,5 @@
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { testSasl } from './kafka-access.ts';
 import { testEnv } from './test-infra.ts';
 
 export interface GroupMember {
@@ -15,7 +16,7 @@ export interface GroupView {
 
 /** The broker's view of consumer groups: who is in them and which partitions each member owns. */
 export async function describeConsumerGroups(groupIds: string[]): Promise<GroupView[]> {
-  const admin = new Kafka({ clientId: 'group-probe', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'group-probe', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING, ...testSasl() }).admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups(groupIds);

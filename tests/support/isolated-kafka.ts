@@ -1,7 +1,7 @@
 import { topicLayout } from '#shared/contracts/topics.ts';
 import type { KafkaClient } from '#shared/kafka/kafka-client.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
-import { testEnv, testLogger } from './test-infra.ts';
+import { testEnv, testKafkaSecurity, testLogger } from './test-infra.ts';
 
 /**
  * Kafka topics (and consumer groups) of a test's own: nothing it publishes reaches the shared
@@ -15,7 +15,7 @@ export interface IsolatedKafka {
 }
 
 export async function isolatedKafka(name: string, prefix = `it-${name}-${Date.now().toString(36)}-`): Promise<IsolatedKafka> {
-  const kafka = createKafkajsClient({ clientId: name, brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+  const kafka = createKafkajsClient({ clientId: name, brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity }, testLogger);
   const admin = await kafka.admin();
   await admin.createTopics(topicLayout);
   return {

@@ -3,7 +3,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { topicLayout } from '#shared/contracts/topics.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
-import { freshDatabase, testEnv, testLogger, freePort } from './test-infra.ts';
+import { grantEnvironmentAcls, kafkaCredentialsOf } from './kafka-access.ts';
+import { freshDatabase, testEnv, testKafkaSecurity, testLogger, freePort } from './test-infra.ts';
 
 export const serviceNames = ['product-service', 'payment-service', 'order-service'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -51,9 +52,11 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000)
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const prefix = `e2e-${Date.now().toString(36)}-`;
-  const kafka = createKafkajsClient({ clientId: 'platform', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+  const kafka = createKafkajsClient({ clientId: 'platform', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity }, testLogger);
   const admin = await kafka.admin();
   await admin.createTopics(topicLayout);
+  // Each service may write only its own topics of this platform, as on the developer's broker.
+  const revokeAcls = await grantEnvironmentAcls(testEnv.KAFKA_BROKERS, prefix);
   const logDir = `${root}.run/e2e`;
   mkdirSync(logDir, { recursive: true });
 
@@ -85,6 +88,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         // asks this payment service whether a customer exists before issuing a customer token.
         AUTH_JWKS_URL: `${url['order-service']}/.well-known/jwks.json`,
         PAYMENT_SERVICE_URL: url['payment-service'],
+        // Its own Kafka principal (none on a broker without authentication).
+        ...kafkaCredentialsOf(service),
         ...options.env,
         ...options.perService?.[service],
       },
@@ -124,6 +129,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await Promise.all(serviceNames.map((service) => kill(service, 'SIGTERM')));
       await admin.deleteTopics(topicLayout.map((t) => t.name)).catch(() => {});
       await admin.disconnect();
+      await revokeAcls();
     },
   };
 }

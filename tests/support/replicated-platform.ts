@@ -7,7 +7,8 @@ import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { haproxyBinary, renderHaproxyConfig } from '../../scripts/lib/haproxy-config.ts';
 import { serviceNames, type ServiceName } from './platform.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
-import { freshDatabase, testEnv, testLogger, freePort } from './test-infra.ts';
+import { grantEnvironmentAcls, kafkaCredentialsOf } from './kafka-access.ts';
+import { freshDatabase, testEnv, testLogger, freePort, testKafkaSecurity } from './test-infra.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,9 +67,13 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
   const count = options.replicas ?? 2;
   const id = Date.now().toString(36);
   const prefix = `scale-${id}-`;
-  const kafka = createKafkajsClient({ clientId: 'replicated-platform', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
+  const kafka = createKafkajsClient(
+    { clientId: 'replicated-platform', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity },
+    testLogger,
+  );
   const admin = await kafka.admin();
   await admin.createTopics(topicLayout);
+  const revokeAcls = await grantEnvironmentAcls(testEnv.KAFKA_BROKERS, prefix);
   const logDir = `${root}.run/e2e/${prefix.slice(0, -1)}`;
   mkdirSync(logDir, { recursive: true });
 
@@ -98,6 +103,7 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
         QUEUE_PREFIX: prefix.replace(/-$/, ''),
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...kafkaCredentialsOf(service),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -206,6 +212,7 @@ export async function startReplicatedPlatform(options: ReplicatedPlatformOptions
     await stopAll();
     await admin.deleteTopics(topicLayout.map((t) => t.name)).catch(() => {});
     await admin.disconnect();
+    await revokeAcls();
     const connection = await createConnection({ host: testEnv.DB_HOST, port: testEnv.DB_PORT, user: testEnv.DB_USER, password: testEnv.DB_PASSWORD });
     for (const name of Object.values(database)) await connection.query(`drop database if exists \`${name}\``);
     await connection.end();

@@ -2,12 +2,16 @@ import { createServer } from 'node:net';
 import { createConnection } from 'mysql2/promise';
 import { baseEnvSchema, parseEnv, type BaseEnv } from '#shared/config/env.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
+import { kafkaSecurityOf } from '#shared/kafka/kafka-security.ts';
 import type { KafkaClient } from '#shared/kafka/kafka-client.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 
 export const testEnv: BaseEnv = parseEnv(baseEnvSchema, { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 
 export const testLogger = createLogger('test');
+
+/** TLS and SASL of the tests' own Kafka clients: the admin principal (tests/kafka-credentials.setup.ts). */
+export const testKafkaSecurity = kafkaSecurityOf(testEnv);
 
 /** Drops and re-creates a database so every test file starts from an empty schema. */
 export async function freshDatabase(name: string): Promise<void> {
@@ -26,7 +30,7 @@ export async function freshDatabase(name: string): Promise<void> {
 }
 
 export function testKafka(clientId = 'test'): KafkaClient {
-  return createKafkajsClient({ clientId, brokers: testEnv.KAFKA_BROKERS }, testLogger);
+  return createKafkajsClient({ clientId, brokers: testEnv.KAFKA_BROKERS, ...testKafkaSecurity }, testLogger);
 }
 
 /** Polls until the check passes or the timeout is reached; returns the last value. */

@@ -40,6 +40,11 @@ export function addDeadLetterRoutes(app: OpenAPIHono, deps: { orm: Orm; redriveD
     if (result.kind === 'already-redriven') {
       throw conflict(`dead letter ${result.deadLetter.id} was already redriven at ${result.deadLetter.redrivenAt?.toISOString()}`);
     }
+    if (result.kind === 'not-ours') {
+      throw conflict(
+        `dead letter ${result.deadLetter.id} is a record of ${result.deadLetter.originalTopic}, which only ${result.owner} may write (Kafka ACLs): the order service cannot publish it again`,
+      );
+    }
     return c.json(deadLetterView(result.deadLetter), 200);
   });
 }

@@ -59,7 +59,10 @@ export const redriveDeadLetter = createRoute({
   path: '/api/v1/dead-letters/{id}/redrive',
   tags: ['Dead letters'],
   summary: 'Publish a dead letter back to its original topic',
-  description: 'Sends the original key and value to the original topic once and marks the dead letter REDRIVEN.',
+  description:
+    'Sends the original key and value to the original topic once and marks the dead letter REDRIVEN. Only records of the ' +
+    "order service's own topics (product-reservation-request, payment-request): another service's topic is written only by " +
+    'that service (409).',
   request: { params: z.object({ id: z.coerce.number().int().min(1) }) },
   responses: {
     200: { description: 'Redriven', content: { 'application/json': { schema: deadLetterSchema } } },

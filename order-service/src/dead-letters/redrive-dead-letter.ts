@@ -2,12 +2,16 @@ import { LockMode } from '@mikro-orm/core';
 import type { Orm } from '#shared/db/orm.ts';
 import type { KafkaProducer } from '#shared/kafka/kafka-client.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
+import { mayWrite, topicAccess } from '#shared/contracts/topic-access.ts';
+import type { Topic } from '#shared/contracts/topics.ts';
 import { DeadLetter, type DeadLetterRow } from './dead-letter.entity.ts';
 
 export type RedriveResult =
   | { kind: 'redriven'; deadLetter: DeadLetterRow }
   | { kind: 'unknown' }
-  | { kind: 'already-redriven'; deadLetter: DeadLetterRow };
+  | { kind: 'already-redriven'; deadLetter: DeadLetterRow }
+  /** Its original topic is another service's: the broker lets only that service write it. */
+  | { kind: 'not-ours'; deadLetter: DeadLetterRow; owner: string };
 
 /** Marks where a redriven record came from; the dead-letter headers of its first failure are dropped. */
 export const redrivenFromHeader = 'x-redriven-from';
@@ -17,6 +21,10 @@ export const redrivenFromHeader = 'x-redriven-from';
  * REDRIVEN. The row stays locked while publishing, so two operators cannot redrive it twice; if
  * the commit fails after the publish, the record may go out again, which the consumers' inboxes
  * absorb (same message id).
+ *
+ * Only the order service's own topics (the two request topics) can be redriven from here: the
+ * others (replies, the catalog) are written only by the service that owns them (Kafka ACLs), so
+ * publishing them here would be a forgery the broker refuses. Such a dead letter stays NEW.
  */
 export function createRedriveDeadLetter(deps: { orm: Orm; producer: KafkaProducer; clock: Clock }) {
   return async function redriveDeadLetter(id: number): Promise<RedriveResult> {
@@ -24,6 +32,9 @@ export function createRedriveDeadLetter(deps: { orm: Orm; producer: KafkaProduce
       const deadLetter = await em.findOne(DeadLetter, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!deadLetter) return { kind: 'unknown' };
       if (deadLetter.status === 'REDRIVEN') return { kind: 'already-redriven', deadLetter };
+      if (!mayWrite('order-service', deadLetter.originalTopic)) {
+        return { kind: 'not-ours', deadLetter, owner: topicAccess[deadLetter.originalTopic as Topic]?.writer ?? 'no service' };
+      }
       const headers = Object.fromEntries(Object.entries(deadLetter.headers).filter(([name]) => !name.startsWith('x-dlq-')));
       headers[redrivenFromHeader] = `${deadLetter.topic}/${deadLetter.partition}/${deadLetter.offset}`;
       await deps.producer.send([{ topic: deadLetter.originalTopic, key: deadLetter.key ?? null, value: deadLetter.value, headers }]);
