@@ -121,13 +121,21 @@ export function createSigningKeys(deps: { orm: Orm; clock: Clock; logger: Logger
     return { kid: key.kid, retired };
   }
 
-  /** The public keys that verify now (the signer and retired keys not yet expired): the JWKS. */
+  /**
+   * The public keys that verify now (the signer and retired keys not yet expired): the JWKS. A
+   * retired key carries its end as `exp` (seconds), so verifiers stop using it then even if they
+   * cannot fetch the set again.
+   */
   async function verificationKeys(): Promise<JWK[]> {
-    const rows = await em().execute<{ public_jwk: string }[]>(
-      'select public_jwk from signing_key where expires_at is null or expires_at > ? order by created_at desc',
+    const rows = await em().execute<{ public_jwk: string; expires_at: unknown }[]>(
+      'select public_jwk, expires_at from signing_key where expires_at is null or expires_at > ? order by created_at desc',
       [deps.clock.now()],
     );
-    return rows.map((row) => parseJwk(row.public_jwk));
+    return rows.map((row) => {
+      const expiresAt = toDate(row.expires_at);
+      const jwk = parseJwk(row.public_jwk);
+      return expiresAt ? { ...jwk, exp: Math.floor(expiresAt.getTime() / 1000) } : jwk;
+    });
   }
 
   async function list(): Promise<SigningKeyView[]> {

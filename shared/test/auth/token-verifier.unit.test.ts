@@ -110,7 +110,7 @@ describe('cached key source', () => {
     expect(loadedAt).toHaveLength(2);
   });
 
-  it('shares one load between concurrent requests and keeps the stale set when a reload fails', async () => {
+  it('shares one load between concurrent requests and keeps a stale set (within maxStaleMs) when a reload fails', async () => {
     const key = await keyPair('k1');
     let loads = 0;
     let failing = false;
@@ -132,7 +132,7 @@ describe('cached key source', () => {
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     expect(loads).toBe(1);
     failing = true;
-    now = 5_000; // stale: loads again, fails, goes on with what it had
+    now = 1_500; // stale, within the default bound (2 × maxAgeMs): loads again, fails, goes on with what it had
     expect((await verifier.verify(token)).ok).toBe(true);
     expect(loads).toBe(2);
   });
@@ -143,5 +143,60 @@ describe('cached key source', () => {
     const key = await keyPair('k1');
     const outcome = await verifier.verify(await signTestToken(key.privateKey, 'k1', { role: 'admin', subject: 'admin' }));
     expect(outcome).toMatchObject({ ok: false, kind: 'unavailable' });
+  });
+});
+
+describe('cached key source: revocation fails closed', () => {
+  async function keyPair(kid: string) {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } };
+  }
+
+  it('stops verifying a stale set once it is maxStaleMs old while the issuer is down, retrying with backoff, not per request', async () => {
+    const key = await keyPair('k1');
+    let loads = 0;
+    let down = false;
+    let now = 0;
+    const keys = createCachedKeySource({
+      load: async () => {
+        loads++;
+        if (down) throw new Error('connection refused');
+        return { keys: [key.jwk] };
+      },
+      maxAgeMs: 1_000,
+      maxStaleMs: 5_000,
+      cooldownMs: 0,
+      retryDelayMs: 400,
+      maxRetryDelayMs: 400,
+      now: () => now,
+    });
+    const verifier = createTokenVerifier({ getKey: keys.getKey, issuer, audience, clockToleranceS: 0, clock: { now: () => new Date() } });
+    const token = await signTestToken(key.privateKey, 'k1', { role: 'admin', subject: 'admin' });
+    expect((await verifier.verify(token)).ok).toBe(true);
+    down = true;
+    now = 2_000; // stale, within the bound: goes on verifying while it tries again
+    for (let i = 0; i < 20; i++) expect((await verifier.verify(token)).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(loads).toBe(2); // one retry, then the backoff: not one load per request
+    now = 2_500;
+    await verifier.verify(token);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(loads).toBe(3);
+    now = 5_001; // past maxStaleMs: refused as unavailable, whatever the token
+    expect(await verifier.verify(token)).toMatchObject({ ok: false, kind: 'unavailable' });
+    down = false;
+    now = 6_000; // the issuer answers again: verifies again
+    expect((await verifier.verify(token)).ok).toBe(true);
+  });
+
+  it('refuses a retired key at its published exp, without a new load', async () => {
+    const key = await keyPair('k1');
+    let now = 1_000_000;
+    const keys = createCachedKeySource({ load: async () => ({ keys: [{ ...key.jwk, exp: 1_010 }] }), maxAgeMs: 60_000, cooldownMs: 0, now: () => now });
+    const verifier = createTokenVerifier({ getKey: keys.getKey, issuer, audience, clockToleranceS: 0, clock: { now: () => new Date() } });
+    const token = await signTestToken(key.privateKey, 'k1', { role: 'admin', subject: 'admin' });
+    expect((await verifier.verify(token)).ok).toBe(true);
+    now = 1_010_000;
+    expect(await verifier.verify(token)).toMatchObject({ ok: false, kind: 'invalid' });
   });
 });

@@ -19,6 +19,11 @@ export const authEnvSchema = z.object({
   AUTH_JWKS_FILE: optionalText,
   /** How long a fetched key set is used before it is fetched again. */
   AUTH_JWKS_MAX_AGE_MS: msFromEnv(300_000),
+  /**
+   * The longest a key set is used while it cannot be fetched again: then every token is refused
+   * (503) until the JWKS answers. The bound on how long a revoked key verifies while the issuer is down.
+   */
+  AUTH_JWKS_MAX_STALE_MS: msFromEnv(600_000),
   /** Least time between two fetches caused by tokens with a key id the cached set does not have. */
   AUTH_JWKS_COOLDOWN_MS: msFromEnv(1_000),
   /** Leeway for exp / nbf between the issuer's clock and ours. */

@@ -14,6 +14,7 @@ export function jwksTokenVerifier(env: AuthEnv, deps: { clock: Clock; logger: Lo
   const keys = createCachedKeySource({
     load: env.AUTH_JWKS_FILE ? fileJwksLoader(env.AUTH_JWKS_FILE) : httpJwksLoader(env.AUTH_JWKS_URL, deps.fetch),
     maxAgeMs: env.AUTH_JWKS_MAX_AGE_MS,
+    maxStaleMs: env.AUTH_JWKS_MAX_STALE_MS,
     cooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
     onReloadFailed: (error) => deps.logger.warn({ err: error, source }, 'could not load the token verification keys'),
   });
