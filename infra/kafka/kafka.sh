@@ -17,8 +17,10 @@
 #        Principals: admin (super user: the broker itself, scripts, tests), order-service,
 #        product-service, payment-service, kafka-ui (read-only). Their passwords come from
 #        KAFKA_<NAME>_PASSWORD (e.g. KAFKA_ORDER_SERVICE_PASSWORD; compose), else from
-#        KAFKA_CREDENTIALS_DIR (.data/kafka-credentials/<name>.env, generated once, mode 600, never
-#        committed), which the services and tests read (KAFKA_SASL_MECHANISM/USERNAME/PASSWORD).
+#        KAFKA_CREDENTIALS_DIR (default $KAFKA_DATA_DIR/credentials/<name>.env: generated once with
+#        the broker's storage, mode 600, never committed), which build-and-run.sh and the tests give
+#        the services (KAFKA_SASL_MECHANISM/USERNAME/PASSWORD). A broker still running from before
+#        authentication is used as it is (plaintext, with a warning) until `kafka.sh migrate`.
 #
 # Files: data in .data/kafka (KAFKA_DATA_DIR), log in .run/kafka.log, pid in .run/kafka.pid.
 #        A second broker next to the first (e.g. the chaos tests' own) needs its own ports, data
@@ -83,7 +85,7 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
 KAFKA_LISTEN_HOST="${KAFKA_LISTEN_HOST:-127.0.0.1}"
 KAFKA_ADVERTISED_HOST="${KAFKA_ADVERTISED_HOST:-$KAFKA_LISTEN_HOST}"
 KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
-KAFKA_CREDENTIALS_DIR="${KAFKA_CREDENTIALS_DIR:-$ROOT/.data/kafka-credentials}"
+KAFKA_CREDENTIALS_DIR="${KAFKA_CREDENTIALS_DIR:-$KAFKA_DATA_DIR/credentials}"
 DEFAULT_LIBS="$KAFKA_DIR/libs"
 KAFKA_LIBS="${KAFKA_LIBS:-$DEFAULT_LIBS}"
 
@@ -525,7 +527,13 @@ cmd_start() {
   local pid existing
   if pid="$(running_pid)"; then
     if formatted_without_scram; then
-      die "the broker running on $KAFKA_BOOTSTRAP (pid $pid) was started before Kafka authentication (plaintext). Stop what uses it (./scripts/stop.sh), then run: bash infra/kafka/kafka.sh migrate  (keeps topics and offsets; restarts it with SASL/SCRAM and ACLs)"
+      # Keeps working as it is: its clients have no credentials yet (none were generated for it).
+      echo "kafka: WARNING: the broker running on $KAFKA_BOOTSTRAP (pid $pid) is from before Kafka authentication: anyone who reaches it may write any topic. Stop what uses it (./scripts/stop.sh), then run: bash infra/kafka/kafka.sh migrate  (keeps topics and offsets; restarts it with SASL/SCRAM and ACLs)" >&2
+      export PLAINTEXT_CLIENT=1
+      existing="$(wait_ready "$pid")"
+      ensure_topics "$existing"
+      log "already running (pid $pid) on $KAFKA_BOOTSTRAP, plaintext"
+      return 0
     fi
     load_passwords
     existing="$(wait_ready "$pid")"

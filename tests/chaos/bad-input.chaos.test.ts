@@ -168,7 +168,12 @@ describe('chaos: bad input is refused over HTTP and dead-lettered over Kafka', (
   });
 
   it('dead-letters malformed and schema-invalid records on every consumed topic, with their reason, and keeps flowing', async () => {
-    const kafka = new Kafka({ clientId: 'chaos-poison', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, ...testSasl() });
+    const kafka = new Kafka({
+      clientId: 'chaos-poison',
+      brokers: [infra.kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+      ...testSasl(infra.kafkaCredentials('admin')),
+    });
     const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const business = ['customer_order', 'saga_event', 'order_stock', 'product_reservation', 'payment', 'credit_history'];

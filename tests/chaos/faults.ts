@@ -132,7 +132,7 @@ export function duplicateStorm(durationS: number): FaultSpec {
     atS: 0,
     async inject({ infra, platform }) {
       const started = Date.now();
-      const duplicator = await startDuplicator(infra.kafkaBrokers, platform.prefix, sagaTopics);
+      const duplicator = await startDuplicator(infra.kafkaBrokers, platform.prefix, sagaTopics, infra.kafkaCredentials('admin'));
       const joinedAfter = Date.now() - started;
       await sleep(Math.max(0, durationS * 1000 + 5_000 - (Date.now() - started)));
       const duplicated = await duplicator.stop();

@@ -17,11 +17,16 @@ export interface Duplicator {
   stop(): Promise<number>;
 }
 
-/** Starts the duplicator process; resolves once its consumer has joined and fetched. */
-export async function startDuplicator(brokers: string, prefix: string, topics: readonly string[]): Promise<Duplicator> {
+/** Starts the duplicator process (as the broker's admin: `credentials`, KAFKA_SASL_*); resolves once its consumer has joined and fetched. */
+export async function startDuplicator(
+  brokers: string,
+  prefix: string,
+  topics: readonly string[],
+  credentials: Record<string, string> = {},
+): Promise<Duplicator> {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url), brokers, prefix, ...topics], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    env: { ...process.env, ...credentials, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
   });
   const lines = createInterface({ input: child.stdout! });
   let duplicated = -1;

@@ -1,3 +1,4 @@
+import { kafkaCredentialsOf, type Principal } from './kafka-access.ts';
 import { freePort } from './test-infra.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ export interface ChaosInfra {
   runId: string;
   dir: string;
   kafkaBrokers: string;
+  /** KAFKA_SASL_* of a principal of this broker (kafka.sh generated them with its storage). */
+  kafkaCredentials(principal: Principal): Record<string, string>;
   redisUrl: string;
   db: DbAddress;
   /** kill -9 of the broker JVM; resolves once the process is gone. */
@@ -168,6 +171,7 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     runId,
     dir,
     kafkaBrokers: `127.0.0.1:${kafkaPort}`,
+    kafkaCredentials: (principal) => kafkaCredentialsOf(principal, `${kafkaEnv.KAFKA_DATA_DIR}/credentials`),
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     db,
     kafkaPid,

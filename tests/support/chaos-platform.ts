@@ -5,8 +5,8 @@ import { createConnection } from 'mysql2/promise';
 import { topicLayout } from '#shared/contracts/topics.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { freePort, sleep, type ChaosInfra } from './chaos-infra.ts';
-import { grantEnvironmentAcls, kafkaCredentialsOf } from './kafka-access.ts';
-import { testKafkaSecurity, testLogger } from './test-infra.ts';
+import { grantEnvironmentAcls, testSasl } from './kafka-access.ts';
+import { testLogger } from './test-infra.ts';
 import { serviceNames, type ServiceName } from './platform.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,12 +93,12 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
   const databases = {} as Record<ServiceName, string>;
   // Topics and ACLs of this platform, made by the admin: the services may not create topics.
   const kafkaAdmin = await createKafkajsClient(
-    { clientId: 'chaos-platform', brokers: [infra.kafkaBrokers], topicPrefix: prefix, ...testKafkaSecurity },
+    { clientId: 'chaos-platform', brokers: [infra.kafkaBrokers], topicPrefix: prefix, ...testSasl(infra.kafkaCredentials('admin')) },
     testLogger,
   ).admin();
   await kafkaAdmin.createTopics(topicLayout);
   await kafkaAdmin.disconnect();
-  await grantEnvironmentAcls([infra.kafkaBrokers], prefix);
+  await grantEnvironmentAcls([infra.kafkaBrokers], prefix, infra.kafkaCredentials('admin'));
   const admin = await createConnection({ ...infra.db });
   try {
     for (const service of serviceNames) {
@@ -133,7 +133,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         INSTANCE_ID: instance,
         LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
-        ...kafkaCredentialsOf(service),
+        ...infra.kafkaCredentials(service),
         ...authOff(),
         // Token issuing still works with auth off (the platform client signs customers in): this
         // platform's order service publishes the keys, and asks this payment service about customers.

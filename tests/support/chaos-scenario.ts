@@ -149,7 +149,7 @@ async function nonTerminalOrders(infra: ChaosInfra, platform: ChaosPlatform): Pr
 
 /** Records not yet consumed by the saga consumer groups (high watermark − committed offset). */
 async function sagaConsumerLag(infra: ChaosInfra, prefix: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 2 }, ...testSasl() });
+  const kafka = new Kafka({ clientId: 'chaos-lag', brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 2 }, ...testSasl(infra.kafkaCredentials('admin')) });
   const admin = kafka.admin();
   await admin.connect();
   try {

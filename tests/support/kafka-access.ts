@@ -11,13 +11,14 @@ import { aclGrantsFor, type ServicePrincipal } from '#shared/contracts/topic-acc
  * from before authentication) everything here is plaintext, as it was.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const credentialsDir = process.env.KAFKA_CREDENTIALS_DIR ?? `${root}.data/kafka-credentials`;
+/** Where kafka.sh keeps the passwords of the broker the tests use (with its storage: none for a plaintext broker). */
+export const credentialsDir = process.env.KAFKA_CREDENTIALS_DIR ?? `${process.env.KAFKA_DATA_DIR ?? `${root}.data/kafka`}/credentials`;
 
 export type Principal = ServicePrincipal | 'admin' | 'kafka-ui';
 
 /** KAFKA_SASL_MECHANISM / _USERNAME / _PASSWORD of a principal, from its credentials file ({} if there is none). */
-export function kafkaCredentialsOf(principal: Principal): Record<string, string> {
-  const file = `${credentialsDir}/${principal}.env`;
+export function kafkaCredentialsOf(principal: Principal, dir = credentialsDir): Record<string, string> {
+  const file = `${dir}/${principal}.env`;
   if (!existsSync(file)) return {};
   const entries = readFileSync(file, 'utf8')
     .split('\n')
@@ -27,11 +28,16 @@ export function kafkaCredentialsOf(principal: Principal): Record<string, string>
   return Object.fromEntries(entries);
 }
 
-/** The settings for a raw kafkajs client as the tests' admin (from the environment, as the services read it). */
-export function testSasl(env: NodeJS.ProcessEnv = process.env): { sasl?: SASLOptions; ssl?: boolean } {
+type ScramSettings = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+
+/**
+ * TLS and SASL of a Kafka client (raw kafkajs or the platform's adapter) from KAFKA_SASL_* — the
+ * tests' admin in the environment by default, as the services read theirs.
+ */
+export function testSasl(env: NodeJS.ProcessEnv | Record<string, string> = process.env): { sasl?: ScramSettings & SASLOptions; ssl?: boolean } {
   const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
   if (!mechanism || !username || password === undefined) return {};
-  return { ssl: env.KAFKA_SSL === 'true', sasl: { mechanism, username, password } as SASLOptions };
+  return { ssl: env.KAFKA_SSL === 'true', sasl: { mechanism, username, password } as ScramSettings & SASLOptions };
 }
 
 const operations = { WRITE: AclOperationTypes.WRITE, READ: AclOperationTypes.READ, DESCRIBE: AclOperationTypes.DESCRIBE } as const;
@@ -41,8 +47,12 @@ const operations = { WRITE: AclOperationTypes.WRITE, READ: AclOperationTypes.REA
  * shared/src/contracts/topic-access.ts) and returns what takes them away again. A no-op on a
  * broker without authentication.
  */
-export async function grantEnvironmentAcls(brokers: string[], prefix: string): Promise<() => Promise<void>> {
-  const admin = testSasl();
+export async function grantEnvironmentAcls(
+  brokers: string[],
+  prefix: string,
+  adminEnv: NodeJS.ProcessEnv = process.env,
+): Promise<() => Promise<void>> {
+  const admin = testSasl(adminEnv);
   if (!admin.sasl) return async () => {};
   const kafka = new Kafka({ clientId: 'test-acls', brokers, logLevel: logLevel.NOTHING, ...admin });
   const acl = aclGrantsFor(prefix).map((grant) => ({
