@@ -1,18 +1,23 @@
 import { z } from 'zod';
+import { describeEnvIssues } from './env-issues.ts';
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** What every service reads from the environment, parsed once at start-up. */
 export const baseEnvSchema = z.object({
-  DB_DRIVER: z.enum(['mariadb', 'mysql']).default('mariadb'),
-  DB_HOST: z.string().default('127.0.0.1'),
-  DB_PORT: intFromEnv(3306),
-  DB_USER: z.string().default('root'),
-  DB_PASSWORD: z.string().default(''),
-  DB_POOL_MAX: intFromEnv(24),
+  DB_DRIVER: z.enum(['mariadb', 'mysql']).default('mariadb').describe('Database driver: MariaDB locally, MySQL 8 in compose (infra/compose.yaml).'),
+  DB_HOST: z.string().default('127.0.0.1').describe('Database server host.'),
+  DB_PORT: intFromEnv(3306).describe('Database server port.'),
+  DB_USER: z.string().default('root').describe('Database user (it creates and migrates its database).'),
+  DB_PASSWORD: z.string().default('').describe('Database password.'),
+  DB_POOL_MAX: intFromEnv(24).describe("Connections in this process's pool; all replicas together must stay below the server's max_connections."),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
+    .describe('Kafka bootstrap brokers, comma separated (host:port,host:port).')
     .transform((value) =>
       value
         .split(',')
@@ -22,41 +27,49 @@ export const baseEnvSchema = z.object({
   KAFKA_SSL: z
     .enum(['true', 'false'])
     .default('false')
+    .describe('TLS to the brokers.')
     .transform((value) => value === 'true'),
-  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-  KAFKA_SASL_USERNAME: z.string().optional(),
-  KAFKA_SASL_PASSWORD: z.string().optional(),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  HOST: z.string().default('127.0.0.1'),
-  LOG_LEVEL: z.string().default('info'),
-  /** Consumer group of the service's saga handlers; defaults to the service name. Tests use their own. */
-  KAFKA_GROUP_ID: z.string().optional(),
-  /** Where a consumer group with no committed offset starts: every record (default) or only new ones. */
-  KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
-  /** Prefix of every topic name (isolated environments on one broker, e.g. an e2e run). */
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'])
+    .optional()
+    .describe('SASL mechanism; with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (all three or none).'),
+  KAFKA_SASL_USERNAME: z.string().optional().describe('SASL user name.'),
+  KAFKA_SASL_PASSWORD: z.string().optional().describe('SASL password.'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis for the BullMQ timer and sweep jobs.'),
+  HOST: z.string().default('127.0.0.1').describe('Address the HTTP server listens on (0.0.0.0 in containers).'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('Least level logged.'),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe('json: one JSON object per line, for machines; pretty: coloured lines for a person at a terminal (pino-pretty).'),
+  KAFKA_GROUP_ID: z.string().optional().describe("Consumer group of the service's saga handlers (default: the service name). Tests use their own."),
+  KAFKA_NEW_GROUP_FROM: z
+    .enum(['earliest', 'latest'])
+    .default('earliest')
+    .describe('Where a consumer group with no committed offset starts: every record or only new ones.'),
   KAFKA_TOPIC_PREFIX: z
     .string()
     .max(100)
     .regex(/^[A-Za-z0-9._-]*$/)
-    .default(''),
-  /** BullMQ key prefix in Redis (isolated environments on one Redis). */
+    .default('')
+    .describe('Prefix of every topic name (isolated environments on one broker, e.g. an e2e run).'),
   QUEUE_PREFIX: z
     .string()
     .max(100)
     .regex(/^[A-Za-z0-9._-]+$/)
-    .default('bull'),
-  /** Distinguishes replicas of one service (Kafka client id, logs). */
-  INSTANCE_ID: z.string().default(String(process.pid)),
+    .default('bull')
+    .describe('BullMQ key prefix in Redis (isolated environments on one Redis).'),
+  INSTANCE_ID: z
+    .string()
+    .default(String(process.pid))
+    .meta({ description: 'Tells replicas of one service apart (Kafka client id, logs).', 'x-default': 'the process id' }),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
-/** Parse the environment with a service's own schema; a bad variable stops the process with a clear message. */
-export function parseEnv<TSchema extends z.ZodType>(schema: TSchema, source = process.env): z.infer<TSchema> {
+/** Parse the environment with a service's own schema; a bad variable stops the process with one line naming it. */
+export function parseEnv<TSchema extends z.ZodType>(schema: TSchema, source: Record<string, string | undefined> = process.env): z.infer<TSchema> {
   const result = schema.safeParse(source);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid environment: ${problems}`);
-  }
+  if (!result.success) throw new Error(`invalid environment: ${describeEnvIssues(result.error.issues, source)}`);
   return result.data;
 }

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { DEFAULT_SAGA_SETTINGS } from '#statecharts/saga-settings.ts';
+import { SAGA_STEPS } from '#statecharts/saga-types.ts';
+
+// Checked and documented here; read into saga settings by saga/saga-settings-from-env.ts (same rule: a positive integer, empty = unset).
+const positiveInteger = (description: string, fallback: number | string) =>
+  z
+    .string()
+    .refine((raw) => raw === '' || (Number.isInteger(Number(raw)) && Number(raw) >= 1), 'expected a positive integer')
+    .optional()
+    .meta({ description, 'x-type': 'integer ≥ 1', 'x-default': String(fallback) });
+
+const stepShape = Object.fromEntries(
+  SAGA_STEPS.flatMap((step) => {
+    const name = `SAGA_${step.toUpperCase()}`;
+    const { timeoutMs, maxAttempts } = DEFAULT_SAGA_SETTINGS[step];
+    return [
+      [
+        `${name}_TIMEOUT_MS`,
+        positiveInteger(`Deadline of one ${step} attempt before it is retried or compensated.`, `SAGA_TIMEOUT_MS or ${timeoutMs}`),
+      ],
+      [`${name}_MAX_ATTEMPTS`, positiveInteger(`Attempts of the ${step} step before the saga gives up on it.`, maxAttempts)],
+    ];
+  }),
+) as Record<string, ReturnType<typeof positiveInteger>>;
+
+/** Deadlines and retries per saga step (steps: reservation, payment, confirmation, release, refund). */
+export const sagaEnvShape = {
+  SAGA_TIMEOUT_MS: positiveInteger(
+    'Deadline of every saga step at once (each SAGA_<STEP>_TIMEOUT_MS wins over it).',
+    DEFAULT_SAGA_SETTINGS.reservation.timeoutMs,
+  ),
+  ...stepShape,
+};
