@@ -19,11 +19,12 @@ import { CustomerOrder } from './orders/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
 import { SagaEvent } from './saga/saga-event.entity.ts';
-import { createOrdersGauge, observedSagaSteps, tracedTimerFiring } from './saga/saga-observability.ts';
+import { createOrdersGauge } from './saga/orders-gauge.ts';
 import { createSagaRunner } from './saga/saga-runner.ts';
 import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
+import { createSagaStepMetrics } from './saga/saga-step-metrics.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
-import { createSagaTimerJobs, type SagaTimerJobs } from './saga/saga-timer-jobs.ts';
+import { createDeadlineQueue, createDeadlineWorker } from './saga/saga-timer-jobs.ts';
 import { addSagaPages } from './sagas-ui/sagas-ui.index.ts';
 
 /** The order service: orders as persisted sagas, their timers, and the catalog copy they are checked against. */
@@ -40,29 +41,32 @@ export const orderService: ServiceDefinition = {
     const { orm, logger, metrics, messaging, env } = deps;
     // The platform's token issuer: signing keys, tokens, the JWKS (see auth/).
     const auth = createOrderAuth(deps);
-    const steps = observedSagaSteps(createSagaSteps({ outbox: messaging.outbox, clock: deps.clock }), { tracing: deps.tracing, metrics });
-    let timerJobs: SagaTimerJobs;
-    const saga = createSagaRunner({ orm, steps, relay: messaging.relay, timerJobs: () => timerJobs, logger, metrics });
-    timerJobs = createSagaTimerJobs({
-      redisUrl: env.REDIS_URL,
-      queuePrefix: env.QUEUE_PREFIX,
-      orm,
-      logger,
-      fire: tracedTimerFiring(deps.tracing, async (firing) => {
-        await saga.fireTimer(firing);
-      }),
-    });
-    const placeOrder = createPlaceOrder({
-      orm,
-      ids: deps.ids,
+    // The saga: one step handler for every input, deadlines as BullMQ jobs, fired through the runner.
+    const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock, tracing: deps.tracing });
+    const deadlines = createDeadlineQueue({ redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, logger });
+    const saga = createSagaRunner({
+      pool: messaging.pool,
       steps,
+      deadlines,
+      metrics: createSagaStepMetrics(metrics),
+      registry: metrics,
+      clock: deps.clock,
+      logger,
+      tracing: deps.tracing,
+    });
+    const deadlineWorker = createDeadlineWorker({ redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, logger, fireDue: () => saga.fireDue() });
+    const placeOrder = createPlaceOrder({
+      pool: messaging.pool,
+      ids: deps.ids,
+      clock: deps.clock,
+      runner: saga,
       sagaSettings: sagaSettingsFromEnv(deps.rawEnv),
       catalog: createCatalogPrices({ orm }),
-      afterCommit: (result) => saga.afterCommit(result, 'OrderPlaced', 'http'),
     });
     // The catalog copy is read by its own consumer group from the start of the compacted topic.
     const catalogConsumer = createMessageConsumer({
-      orm,
+      pool: messaging.pool,
+      clock: deps.clock,
       kafka: messaging.kafka,
       producer: messaging.producer,
       groupId: `${env.KAFKA_GROUP_ID ?? 'order-service'}-catalog`,
@@ -74,7 +78,7 @@ export const orderService: ServiceDefinition = {
     });
     const ordersGauge = createOrdersGauge({ orm, metrics, logger });
     // Operators: saga pages and API, and the dead letters of every service, read from the .dlq topics.
-    const fireTimeout = createFireTimeout({ orm, runner: saga, clock: deps.clock });
+    const fireTimeout = createFireTimeout({ runner: saga });
     const requestCompensation = createRequestCompensation({ orm, runner: saga });
     const redriveDeadLetter = createRedriveDeadLetter({ orm, producer: messaging.producer, clock: deps.clock });
     const deadLetterCollector = createDeadLetterCollector({
@@ -97,16 +101,19 @@ export const orderService: ServiceDefinition = {
         addSagaPages(app, { orm, clock: deps.clock, traceUrl: deps.rawEnv.TRACE_UI_URL });
       },
       consumers: saga.replyRoutes(),
-      jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => timerJobs.sweep() }],
+      // The safety net for deadline jobs Redis lost: a deadline half a second overdue fires from here.
+      jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => saga.fireDue(500) }],
       async onStart() {
-        await Promise.all([catalogConsumer.start(), timerJobs.start(), deadLetterCollector.start()]);
+        await Promise.all([catalogConsumer.start(), deadLetterCollector.start()]);
+        deadlineWorker.start();
         ordersGauge.start();
       },
       async onStop() {
         await ordersGauge.stop();
         await deadLetterCollector.stop();
         await catalogConsumer.stop();
-        await timerJobs.stop();
+        await deadlineWorker.stop();
+        await deadlines.close();
       },
     };
   },

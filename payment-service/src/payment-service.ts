@@ -8,12 +8,10 @@ import { createOpenCreditAccounts, seedCreditAccounts } from './credits/open-cre
 import { createTopUpCredit } from './credits/top-up-credit.ts';
 import { addCustomerRoutes } from './customers/customers.index.ts';
 import { paymentMigrations } from './db/payment-migrations.ts';
-import { createChargePayment } from './payments/charge-payment.ts';
 import { createPaymentQueries } from './payments/payment-queries.ts';
-import { paymentRequestRoute } from './payments/payment-request.handler.ts';
+import { paymentCommandRoute } from './payments/payment-commands.ts';
 import { PaymentSchema } from './payments/payment.entity.ts';
 import { addPaymentRoutes } from './payments/payments.index.ts';
-import { createRefundPayment } from './payments/refund-payment.ts';
 
 /** The payment service: customer credit, one payment per order, refunds, and the credit ledger. */
 export const paymentService: ServiceDefinition = {
@@ -38,13 +36,7 @@ export const paymentService: ServiceDefinition = {
         addCustomerRoutes(app, { queries: creditQueries });
       },
       consumers: [
-        paymentRequestRoute({
-          chargePayment: createChargePayment({ clock, ids }),
-          refundPayment: createRefundPayment({ clock, ids }),
-          outbox: messaging.outbox,
-          relay: messaging.relay,
-          metrics,
-        }),
+        paymentCommandRoute({ outbox: messaging.outbox, clock, ids, metrics }),
       ],
       onStart: () => openCreditAccounts(seedCreditAccounts),
     };

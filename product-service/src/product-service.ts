@@ -9,11 +9,8 @@ import { republishCatalog } from './catalog/republish-catalog.ts';
 import { seedCatalog } from './catalog/seed-catalog.ts';
 import { productServiceAccess } from './auth/product-access.ts';
 import { productMigrations } from './db/product-migrations.ts';
-import { confirmStock } from './reservations/confirm-stock.ts';
 import { OrderStockSchema } from './reservations/order-stock.entity.ts';
 import { ProductReservationSchema } from './reservations/product-reservation.entity.ts';
-import { releaseStock } from './reservations/release-stock.ts';
-import { reserveStock } from './reservations/reserve-stock.ts';
 import { stockCommandRoute } from './reservations/stock-commands.ts';
 
 /** The product service: the catalog, its stock, and the stock steps of the order saga. */
@@ -28,7 +25,7 @@ export const productService: ServiceDefinition = {
   access: productServiceAccess,
   build(deps) {
     const { orm, clock, metrics, messaging } = deps;
-    const catalog = { orm, clock, outbox: messaging.outbox, relay: messaging.relay };
+    const catalog = { orm, clock, unitOfWork: messaging.unitOfWork };
     const create = createProduct({ ...catalog, ids: deps.ids });
     const seed = seedCatalog({ createProduct: create });
     const republish = republishCatalog(catalog);
@@ -43,14 +40,7 @@ export const productService: ServiceDefinition = {
         });
       },
       consumers: [
-        stockCommandRoute({
-          reserveStock: reserveStock({ clock }),
-          confirmStock: confirmStock({ clock }),
-          releaseStock: releaseStock({ clock }),
-          outbox: messaging.outbox,
-          relay: messaging.relay,
-          metrics,
-        }),
+        stockCommandRoute({ outbox: messaging.outbox, clock, metrics }),
       ],
       async onStart() {
         const { created } = await seed();

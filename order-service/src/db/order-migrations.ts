@@ -3,6 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { CreateDeadLettersIndexRecentOrders } from './order-0002-dead-letters.ts';
 import { OrderTraceParent } from './order-0006-trace-parent.ts';
 import { CreateSigningKeys } from './order-0005-signing-keys.ts';
+import { IdempotencyKeyPerCustomer } from './order-0007-idempotency-per-customer.ts';
 
 class CreateOrderTables extends Migration {
   override up(): void {
@@ -101,4 +102,5 @@ export const orderMigrations: MigrationObject[] = [
   { name: 'order-0004-timers-in-order-row', class: TimersInOrderRow },
   { name: 'order-0005-signing-keys', class: CreateSigningKeys },
   { name: 'order-0006-order-trace-parent', class: OrderTraceParent },
+  { name: 'order-0007-idempotency-per-customer', class: IdempotencyKeyPerCustomer },
 ];

@@ -66,8 +66,7 @@ export function createDeadLetterCollector(deps: { orm: Orm; kafka: KafkaClient; 
         groupId: deps.groupId,
         topics: deadLetterTopics,
         fromBeginning: true,
-        partitionsConsumedConcurrently: 1,
-        maxWaitTimeMs: 500,
+        maxWaitTimeMs: 2_000,
       });
       await consumer.run(store);
     },

@@ -25,7 +25,7 @@ export function createRequestCompensation(deps: { orm: Orm; runner: Pick<SagaRun
     const refusal = refusalOf(order.snapshot, event);
     if (refusal) return refusal;
     const outcome = await deps.runner.operatorEvent(orderId, event, origin);
-    if (outcome.kind === 'unknown-order') return outcome;
+    if (outcome.kind !== 'applied') return { kind: 'unknown-order' };
     if (!outcome.result.changed) {
       // The saga moved on between the check and the step; the step is recorded as a no-op.
       return { kind: 'refused', state: stateName(outcome.result.order.snapshot.value), why: 'the saga moved on meanwhile; recorded as a no-op' };

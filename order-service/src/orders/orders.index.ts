@@ -6,7 +6,7 @@ import { CustomerOrder, type CustomerOrderRow } from './order.entity.ts';
 import * as routes from './orders.routes.ts';
 import type { createPlaceOrder } from './place-order.ts';
 
-const view = (order: CustomerOrderRow) => ({
+const view = (order: Pick<CustomerOrderRow, 'id' | 'status' | 'failureMessages' | 'createdAt' | 'updatedAt' | 'terminalAt'>) => ({
   orderTrackingId: order.id,
   orderStatus: order.status,
   failureMessages: order.failureMessages,
@@ -24,10 +24,23 @@ export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: R
     }
     const result = await deps.placeOrder(order, c.req.valid('header')['idempotency-key'] ?? null);
     if (!result.ok) {
-      if (result.reason === 'idempotency-conflict') {
-        throw new ProblemError(409, 'Conflict', 'this Idempotency-Key was used with a different request body');
+      switch (result.reason) {
+        case 'idempotency-conflict':
+          throw new ProblemError(409, 'Conflict', 'you used this Idempotency-Key with a different request body');
+        case 'rejected':
+          throw unprocessable('the order does not match the catalog', result.problems);
+        case 'not-stored':
+          throw new ProblemError(503, 'Service Unavailable', 'the database connection was lost during the commit; the order was not stored, retry', {
+            retryAfterSeconds: 1,
+          });
+        case 'outcome-unknown':
+          throw new ProblemError(
+            503,
+            'Service Unavailable',
+            `the database connection was lost during the commit and the outcome is not known yet: order ${result.orderId} may exist (GET it), or retry with the same Idempotency-Key`,
+            { retryAfterSeconds: 1, orderTrackingId: result.orderId },
+          );
       }
-      throw unprocessable('the order does not match the catalog', result.problems);
     }
     if (result.replayed) c.header('idempotent-replayed', 'true');
     return c.json(

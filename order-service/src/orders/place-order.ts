@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Em, Orm } from '#shared/db/orm.ts';
-import { isRetryable } from '#shared/db/retryable-errors.ts';
-import { ProblemError } from '#shared/http/problem.ts';
+import { CommitOutcomeUnknownError, isDuplicateKey } from '#shared/db/retryable-errors.ts';
+import type { SqlPool } from '#shared/db/sql-pool.ts';
+import type { Clock } from '#shared/runtime/clock.ts';
 import type { Ids } from '#shared/runtime/ids.ts';
+import { sleep } from '#shared/runtime/sleep.ts';
 import type { SagaSettingsInput } from '#statecharts/saga-types.ts';
 import type { CatalogPrices } from '../catalog/catalog-prices.ts';
-import type { SagaSteps, StepResult } from '../saga/saga-step.ts';
-import { CustomerOrder, type CustomerOrderRow, type DeliveryAddress, type OrderLine } from './order.entity.ts';
+import { findByIdempotencyKey, readSagaRow, releaseIdempotencyKey, type SagaRow } from '../saga/saga-rows.ts';
+import type { SagaRunner } from '../saga/saga-runner.ts';
+import type { DeliveryAddress, OrderLine } from './order.entity.ts';
 
 export interface PlaceOrderRequest {
   customerId: string;
@@ -21,22 +23,31 @@ export interface FieldProblem {
 }
 
 export type PlaceOrderResult =
-  | { ok: true; order: CustomerOrderRow; replayed: boolean }
+  | { ok: true; order: SagaRow; replayed: boolean }
   | { ok: false; reason: 'rejected'; problems: FieldProblem[] }
-  | { ok: false; reason: 'idempotency-conflict' };
+  | { ok: false; reason: 'idempotency-conflict' }
+  /** The connection was lost during COMMIT and the order could not be looked up since: it may still appear. */
+  | { ok: false; reason: 'outcome-unknown'; orderId: string }
+  /** The connection was lost during COMMIT, and looking the order up afterwards found that it was not stored. */
+  | { ok: false; reason: 'not-stored' };
+
+/** An Idempotency-Key answers its first request for this long (as payment APIs keep theirs). */
+export const idempotencyKeyLifetimeMs = 24 * 60 * 60 * 1000;
 
 /**
  * Accepts an order only if it is right by the service's own catalog copy (known, active products;
  * unit prices equal to the catalog's; total equal to Σ quantity × price) and then starts its saga
- * in the same transaction. With an Idempotency-Key, the same key and body give the same order back.
+ * in the same transaction — one round trip to the database (two with an Idempotency-Key). With an
+ * Idempotency-Key, the same customer, key and body give the same order back for 24 hours; the key is
+ * the customer's own, so another customer's use of the same string is no conflict and reveals nothing.
  */
 export function createPlaceOrder(deps: {
-  orm: Orm;
+  pool: SqlPool;
   ids: Ids;
-  steps: SagaSteps;
+  clock: Clock;
+  runner: Pick<SagaRunner, 'place'>;
   sagaSettings: SagaSettingsInput;
   catalog: CatalogPrices;
-  afterCommit(result: StepResult): Promise<void>;
 }) {
   async function checkAgainstCatalog(request: PlaceOrderRequest): Promise<FieldProblem[]> {
     const catalog = await deps.catalog.lookup(request.items.map((item) => item.productId));
@@ -59,62 +70,63 @@ export function createPlaceOrder(deps: {
     return problems;
   }
 
-  async function findByKey(em: Em, key: string, requestHash: string): Promise<PlaceOrderResult | null> {
-    const existing = await em.findOne(CustomerOrder, { idempotencyKey: key });
-    if (!existing) return null;
-    if (existing.requestHash !== requestHash) return { ok: false, reason: 'idempotency-conflict' };
-    return { ok: true, order: existing, replayed: true };
+  const replayOf = (existing: SagaRow, requestHash: string): PlaceOrderResult =>
+    existing.requestHash === requestHash ? { ok: true, order: existing, replayed: true } : { ok: false, reason: 'idempotency-conflict' };
+
+  async function place(request: PlaceOrderRequest, idempotencyKey: string | null, orderId: string): Promise<PlaceOrderResult> {
+    const requestHash = idempotencyKey ? hashOf(request) : null;
+    const outcome = await deps.runner.place(
+      {
+        orderId,
+        input: { orderId, customerId: request.customerId, items: request.items, price: request.price, settings: deps.sagaSettings },
+        address: request.address,
+        idempotencyKey,
+        requestHash,
+      },
+      async (tx) => {
+        if (!idempotencyKey) return null;
+        const earlier = await findByIdempotencyKey(tx, request.customerId, idempotencyKey);
+        if (!earlier) return null;
+        if (deps.clock.now().getTime() - earlier.createdAt.getTime() < idempotencyKeyLifetimeMs) return replayOf(earlier, requestHash!);
+        releaseIdempotencyKey(tx, earlier.id); // expired: the key starts over with this order
+        return null;
+      },
+    );
+    if ('found' in outcome) return outcome.found;
+    return { ok: true, order: outcome.placed.order, replayed: false };
   }
 
   return async function placeOrder(request: PlaceOrderRequest, idempotencyKey: string | null): Promise<PlaceOrderResult> {
-    const requestHash = idempotencyKey ? hashOf(request) : null;
-    const em = deps.orm.em.fork();
-    if (idempotencyKey) {
-      const earlier = await findByKey(em, idempotencyKey, requestHash!);
-      if (earlier) return earlier;
-    }
     const problems = await checkAgainstCatalog(request);
     if (problems.length > 0) return { ok: false, reason: 'rejected', problems };
     const orderId = deps.ids.next();
-    let result: StepResult;
     try {
-      result = await em.transactional((tx) =>
-        deps.steps.start(tx, {
-          orderId,
-          input: { orderId, customerId: request.customerId, items: request.items, price: request.price, settings: deps.sagaSettings },
-          address: request.address,
-          idempotencyKey,
-          requestHash,
-        }),
-      );
+      return await place(request, idempotencyKey, orderId);
     } catch (error) {
-      // Two requests with one key raced; the loser answers like a replay of the winner.
-      const replay = idempotencyKey && isDuplicateKey(error) ? await findByKey(deps.orm.em.fork(), idempotencyKey, requestHash!) : null;
-      if (replay) return replay;
-      if (!isRetryable(error)) throw error;
-      // The connection can die during COMMIT after the server committed: the order may exist. Its
-      // outbox row and deadline are committed with it, so the relay and timer sweeps take over the
-      // after-commit work this request could not do.
-      const placed = await deps.orm.em.fork().findOne(CustomerOrder, { id: orderId }).catch(() => null);
-      if (placed) return { ok: true, order: placed, replayed: false };
-      throw new ProblemError(503, 'Service Unavailable', 'the order database is unavailable; nothing was stored, retry (an Idempotency-Key makes that safe)', {
-        retryAfterSeconds: 1,
-      });
+      // Two requests with one key raced: the loser answers like a replay of the winner.
+      if (idempotencyKey && isDuplicateKey(error)) return place(request, idempotencyKey, deps.ids.next());
+      if (!(error instanceof CommitOutcomeUnknownError)) throw error;
+      // The connection died during COMMIT: the server finished the commit or it did not. Its
+      // outbox row and deadline are in the same commit, so if the order is there, the relay and
+      // the timer sweep do the after-commit work this request could not do.
+      let lookedUp = false;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await sleep(200);
+        try {
+          const placed = await readSagaRow((sql, params) => deps.pool.query(sql, params), orderId);
+          if (placed) return { ok: true, order: placed, replayed: false };
+          lookedUp = true;
+        } catch {
+          lookedUp = false;
+        }
+      }
+      // A second after the lost COMMIT the server has finished it either way: a lookup that worked and
+      // found nothing means nothing was stored. A database we cannot ask leaves the outcome open.
+      return lookedUp ? { ok: false, reason: 'not-stored' } : { ok: false, reason: 'outcome-unknown', orderId };
     }
-    await deps.afterCommit(result);
-    return { ok: true, order: result.order, replayed: false };
   };
 }
 
 function hashOf(request: PlaceOrderRequest): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  const candidate = error as { code?: string; cause?: { code?: string }; name?: string };
-  return (
-    candidate?.name === 'UniqueConstraintViolationException' ||
-    candidate?.code === 'ER_DUP_ENTRY' ||
-    candidate?.cause?.code === 'ER_DUP_ENTRY'
-  );
 }

@@ -1,66 +1,60 @@
 import type { Registry } from 'prom-client';
-import type { Orm } from '#shared/db/orm.ts';
-import { errorMessage, isRetryable, PoisonMessageError } from '#shared/db/retryable-errors.ts';
-import { route, type Route } from '#shared/inbox/message-consumer.ts';
 import { topics } from '#shared/contracts/topics.ts';
+import { errorMessage, isRetryable } from '#shared/db/retryable-errors.ts';
+import type { SqlPool } from '#shared/db/sql-pool.ts';
+import { inTransaction, type SqlTransaction } from '#shared/db/sql-transaction.ts';
+import { batchRoute, type Route } from '#shared/inbox/route.ts';
 import type { Logger } from '#shared/observability/logger.ts';
-import { counter, histogram } from '#shared/observability/metrics.ts';
-import { sagaMetrics } from '#shared/observability/saga-metrics.ts';
-import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
+import { contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Span, type Tracing } from '#shared/observability/tracing.ts';
+import { counter } from '#shared/observability/metrics.ts';
+import type { Clock } from '#shared/runtime/clock.ts';
 import { backoffMs, sleep } from '#shared/runtime/sleep.ts';
-import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
+import type { OrderSagaEvent, SagaTimer } from '#statecharts/saga-types.ts';
+import { dueTimers } from './pending-timers.ts';
 import { eventOfReply } from './reply-events.ts';
-import type { EventOrigin, SagaSteps, StepOutcome, StepResult } from './saga-step.ts';
-import type { SagaTimerJobs, TimerFiring } from './saga-timer-jobs.ts';
+import { findDueOrders, lockSagaRows, lockSagaRowsNow, sagaRowsOf } from './saga-rows.ts';
+import type { SagaStepMetrics } from './saga-step-metrics.ts';
+import type { EventOrigin, OrderPlacement, SagaInput, SagaSteps, StepOutcome, StepResult } from './saga-step.ts';
+import type { DeadlineQueue } from './saga-timer-jobs.ts';
 
 /**
- * Runs saga steps for every kind of input — Kafka replies (inside the consumer's transaction),
- * timers and operator commands (in a transaction of their own) — and performs the after-commit
- * effects: nudge the outbox relay, (re)schedule or cancel the timer jobs.
+ * Runs saga steps for every kind of input — Kafka replies (a batch in the consumer's transaction),
+ * placements, timers and operator commands (in transactions of their own) — always through the one
+ * step handler, and does what follows a commit: make sure a job comes due for every deadline set.
+ * (The commands the steps queued are published by the outbox when the transaction commits.)
  */
 export function createSagaRunner(deps: {
-  orm: Orm;
+  pool: SqlPool;
   steps: SagaSteps;
-  relay: OutboxRelay;
-  timerJobs: () => SagaTimerJobs;
+  deadlines: DeadlineQueue;
+  metrics: SagaStepMetrics;
+  clock: Clock;
   logger: Logger;
-  metrics: Registry;
+  registry: Registry;
+  tracing?: Tracing;
 }) {
-  const stepsTotal = counter(deps.metrics, 'saga_steps_total', 'Saga events handled', ['event', 'source', 'changed']);
-  const sagaSeconds = histogram(
-    deps.metrics,
-    'saga_duration_seconds',
-    'From order placement to a terminal state',
-    ['outcome'],
-    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  );
-  const timeoutsFired = counter(deps.metrics, 'saga_timeouts_fired_total', 'Saga deadlines that fired', ['timer']);
-  const { compensations } = sagaMetrics(deps.metrics);
+  const { steps, logger } = deps;
+  const tracing = deps.tracing ?? noTracing;
+  const timerFailures = counter(deps.registry, 'saga_timer_failures_total', 'Due timers whose firing failed (retried with backoff)');
+  /** Orders whose timers failed to fire, and when to try them again (one bad order must not stop the others). */
+  const backingOff = new Map<string, { until: number; failures: number }>();
 
-  async function afterCommit(result: StepResult, event: string, source: string): Promise<void> {
-    stepsTotal.inc({ event, source, changed: String(result.changed) });
-    if (result.changed && result.order.status === 'CANCELLING' && result.statusBefore !== 'CANCELLING') compensations.inc({ trigger: event });
-    if (result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime()) {
-      sagaSeconds.observe({ outcome: result.order.status }, (result.order.terminalAt.getTime() - result.order.createdAt.getTime()) / 1000);
-    }
-    if (result.commandsQueued > 0) deps.relay.nudge();
-    // Not awaited: the deadline is already committed in the order row, and the sweep fires it if
-    // this job never lands. Nobody (HTTP client, Kafka offset) should wait for Redis.
-    if (result.timerJobs.length > 0) {
-      deps
-        .timerJobs()
-        .apply(result.timerJobs)
-        .catch((error) => {
-          deps.logger.warn({ orderId: result.order.id, err: errorMessage(error) }, 'timer jobs not scheduled; the sweep fires the deadlines');
-        });
-    }
+  function afterCommit(results: readonly StepResult[], started: number): void {
+    deps.metrics.observe(results, started);
+    const deadlines = results.flatMap((result) => result.deadlines);
+    if (deadlines.length === 0) return;
+    // Not awaited: the deadlines are committed in the order rows, and the sweep fires them if a job
+    // never lands. Nobody (HTTP client, Kafka offset) should wait for Redis.
+    deps.deadlines.schedule(deadlines).catch((error) => {
+      logger.warn({ err: errorMessage(error), deadlines: deadlines.length }, 'deadline jobs not scheduled; the sweep fires the deadlines');
+    });
   }
 
-  /** Retries a whole transaction on deadlocks and lost connections (timers and operators have no broker redelivery). */
-  async function inTransaction<T>(work: (em: ReturnType<Orm['em']['fork']>) => Promise<T>): Promise<T> {
+  /** A transaction of the runner's own, retried on deadlocks and lost connections (no broker redelivers these). */
+  async function inOwnTransaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await deps.orm.em.fork().transactional(work);
+        return await inTransaction(deps.pool, work, { onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed') });
       } catch (error) {
         if (!isRetryable(error) || attempt >= 10) throw error;
         await sleep(backoffMs(attempt, 20, 1_000));
@@ -68,35 +62,157 @@ export function createSagaRunner(deps: {
     }
   }
 
-  function replyRoute(topic: typeof topics.productReservationResponse | typeof topics.paymentResponse): Route {
-    return route(topic, async (reply, context) => {
-      const event = eventOfReply(reply);
-      const orderId = context.envelope.orderId;
-      if (!orderId) throw new PoisonMessageError(`${reply.type} without an order id`);
-      const outcome = await deps.steps.advance(context.em, orderId, event, { source: 'kafka', messageId: context.envelope.messageId });
-      if (outcome.kind === 'unknown-order') throw new PoisonMessageError(`${reply.type} for unknown order ${orderId}`);
-      context.afterCommit(() => afterCommit(outcome.result, event.type, 'kafka'));
+  /** Inputs for orders read in the same transaction, locked there. */
+  async function applyLocked(inputs: readonly SagaInput[]): Promise<StepOutcome[]> {
+    const started = performance.now();
+    return inOwnTransaction(async (tx) => {
+      const rows = await lockSagaRowsNow(
+        tx,
+        inputs.map((input) => input.orderId),
+      );
+      const outcomes = steps.apply(tx, rows, inputs);
+      const results = outcomes.flatMap((outcome) => (outcome.kind === 'applied' ? [outcome.result] : []));
+      tx.afterCommit(() => afterCommit(results, started));
+      return outcomes;
     });
   }
 
+  function replyRoute(topic: typeof topics.productReservationResponse | typeof topics.paymentResponse): Route {
+    return batchRoute(topic, {
+      load: (messages) => {
+        const orderIds = messages.flatMap((message) => (message.envelope.orderId ? [message.envelope.orderId] : []));
+        return orderIds.length > 0 ? [lockSagaRows(orderIds)] : [];
+      },
+      async handle(messages, loaded, { tx, refuse }) {
+        const started = performance.now();
+        const rows = sagaRowsOf(loaded[0] ?? []);
+        const inputs: SagaInput[] = [];
+        const sources: typeof messages[number][] = [];
+        for (const message of messages) {
+          const orderId = message.envelope.orderId;
+          if (!orderId) {
+            refuse(message, `${message.message.type} without an order id`);
+            continue;
+          }
+          sources.push(message);
+          inputs.push({
+            kind: 'event',
+            orderId,
+            event: eventOfReply(message.message),
+            origin: { source: 'kafka', messageId: message.envelope.messageId, traceparent: message.traceparent ?? undefined },
+          });
+        }
+        const outcomes = steps.apply(tx, rows, inputs);
+        const results: StepResult[] = [];
+        outcomes.forEach((outcome, index) => {
+          if (outcome.kind === 'applied') results.push(outcome.result);
+          else refuse(sources[index], `${sources[index].message.type} for unknown order ${inputs[index].orderId}`);
+        });
+        tx.afterCommit(() => afterCommit(results, started));
+      },
+    });
+  }
+
+  /** Fires the timers of these due orders as one batch; on a failure, order by order so one bad order cannot stop the rest. */
+  async function fireBatch(inputs: SagaInput[]): Promise<number> {
+    try {
+      return countApplied(await applyLocked(inputs));
+    } catch (error) {
+      if (inputs.length === 1) throw error;
+      let fired = 0;
+      for (const orderId of new Set(inputs.map((input) => input.orderId))) {
+        try {
+          fired += countApplied(await applyLocked(inputs.filter((input) => input.orderId === orderId)));
+          backingOff.delete(orderId);
+        } catch (orderError) {
+          const previous = backingOff.get(orderId)?.failures ?? 0;
+          backingOff.set(orderId, { until: Date.now() + backoffMs(previous + 1, 1_000, 5 * 60_000) + 1_000, failures: previous + 1 });
+          timerFailures.inc();
+          logger.error({ orderId, err: errorMessage(orderError), failures: previous + 1 }, 'timer firing failed; retried with backoff');
+        }
+      }
+      return fired;
+    }
+  }
+
+  const countApplied = (outcomes: StepOutcome[]) => outcomes.filter((outcome) => outcome.kind === 'applied').length;
+
   return {
-    afterCommit,
     replyRoutes: (): Route[] => [replyRoute(topics.productReservationResponse), replyRoute(topics.paymentResponse)],
 
-    async fireTimer(firing: TimerFiring, origin: EventOrigin = { source: 'timer' }): Promise<StepOutcome | { kind: 'stale' }> {
-      const outcome = await inTransaction((em) => deps.steps.fireTimer(em, firing.orderId, firing.timer, firing.attempt, origin));
-      if (outcome.kind !== 'applied') return outcome;
-      timeoutsFired.inc({ timer: firing.timer });
-      await afterCommit(outcome.result, `timeout:${firing.timer}`, origin.source);
+    /** Starts an order's saga in its own transaction (`prepare` may look up and lock rows first, e.g. an Idempotency-Key). */
+    async place<T>(placement: OrderPlacement, prepare: (tx: SqlTransaction) => Promise<T | null>): Promise<{ placed: StepResult } | { found: T }> {
+      const started = performance.now();
+      return inTransaction(
+        deps.pool,
+        async (tx) => {
+          const found = await prepare(tx);
+          if (found !== null) return { found };
+          const placed = steps.place(tx, placement);
+          tx.afterCommit(() => afterCommit([placed], started));
+          return { placed };
+        },
+        { onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed') },
+      );
+    },
+
+    /**
+     * Fires every timer due `graceMs` ago or earlier (the deadline jobs with 0, the sweep with a grace
+     * so it does not race the jobs), a batch of orders at a time; returns how many fired.
+     */
+    async fireDue(graceMs = 0): Promise<number> {
+      let fired = 0;
+      for (let round = 0; round < 20; round++) {
+        const now = deps.clock.now();
+        const cutoff = new Date(now.getTime() - graceMs);
+        const due = (await findDueOrders((sql, params) => deps.pool.query(sql, params), cutoff, 200)).filter((order) => {
+          const waiting = backingOff.get(order.id);
+          return !waiting || waiting.until <= Date.now();
+        });
+        const spans: Span[] = [];
+        const inputs: SagaInput[] = due.flatMap((order) =>
+          dueTimers(order.timers, cutoff).map((timer) => {
+            // A firing is a span of the order's trace (tracing on), and its step a child of it.
+            const span = tracing.startSpan(`saga timer ${timer.timer}`, {
+              kind: SpanKind.CONSUMER,
+              parent: contextFromTraceparent(order.traceParent),
+              attributes: { 'saga.timer': timer.timer, 'saga.timer_attempt': timer.attempt, 'commerce.order_id': order.id },
+            });
+            if (span) spans.push(span);
+            return {
+              kind: 'timer' as const,
+              orderId: order.id,
+              timer: timer.timer,
+              attempt: timer.attempt,
+              origin: { source: 'timer' as const, traceparent: span ? traceparentOf(span) : order.traceParent },
+            };
+          }),
+        );
+        if (inputs.length === 0) return fired;
+        try {
+          fired += await fireBatch(inputs);
+        } finally {
+          for (const span of spans) span.end();
+        }
+        if (due.length < 200) return fired;
+      }
+      return fired;
+    },
+
+    /** An operator fires a pending timer now, through the step handler (same checks, history row with the operator's origin). */
+    async fireTimerNow(orderId: string, timer: SagaTimer, origin: EventOrigin): Promise<StepOutcome> {
+      const [outcome] = await applyLocked([{ kind: 'timer', orderId, timer, attempt: null, origin, early: true }]);
       return outcome;
     },
 
-    /** An operator's event (e.g. CancellationRequested); refused when the machine cannot take it now. */
+    /** An operator's event (e.g. CancellationRequested); the machine decides whether it changes anything. */
     async operatorEvent(orderId: string, event: OrderSagaEvent, origin: EventOrigin): Promise<StepOutcome> {
-      const outcome = await inTransaction((em) => deps.steps.advance(em, orderId, event, origin));
-      if (outcome.kind === 'applied') await afterCommit(outcome.result, event.type, origin.source);
+      const [outcome] = await applyLocked([{ kind: 'event', orderId, event, origin }]);
       return outcome;
     },
+
+    /** Orders whose timers keep failing (shown as stuck), with how often they failed. */
+    timerFailures: () => [...backingOff].map(([orderId, state]) => ({ orderId, failures: state.failures, retryAt: new Date(state.until) })),
   };
 }
 

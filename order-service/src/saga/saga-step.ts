@@ -1,8 +1,7 @@
-import { LockMode } from '@mikro-orm/core';
-import type { Em } from '#shared/db/orm.ts';
+import type { SqlTransaction } from '#shared/db/sql-transaction.ts';
 import type { Outbox } from '#shared/outbox/outbox.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
-import { activeTraceparent } from '#shared/observability/tracing.ts';
+import { activeTraceparent, contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Tracing } from '#shared/observability/tracing.ts';
 import {
   advanceOrderSaga,
   isTerminal,
@@ -17,37 +16,58 @@ import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
 import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
-import { CustomerOrder, type CustomerOrderRow, type DeliveryAddress } from '../orders/order.entity.ts';
-import { SagaEvent, type SagaEventSource } from './saga-event.entity.ts';
+import type { DeliveryAddress } from '../orders/order.entity.ts';
 import { nextDeadlineOf, type PendingTimers } from './pending-timers.ts';
+import type { SagaEventSource } from './saga-event.entity.ts';
+import { sagaWritesOf, type SagaRow } from './saga-rows.ts';
 
 export interface EventOrigin {
   source: SagaEventSource;
   /** The Kafka message (or operator request) that carried the event; the cause of the commands it emits. */
   messageId?: string | null;
+  /** The trace the commands it emits continue (the consume span of the message); default: the active one. */
+  traceparent?: string | null;
 }
 
-/** A timer job to (re)schedule or cancel once the transaction has committed. */
-export interface TimerJobChange {
+/** A deadline that was set: the timer jobs make sure it fires (cleared deadlines need nothing). */
+export interface DeadlineSet {
   orderId: string;
   timer: SagaTimer;
   attempt: number;
-  delayMs: number;
-  action: 'schedule' | 'cancel';
+  deadlineAt: Date;
 }
 
 export interface StepResult {
-  order: CustomerOrderRow;
+  order: SagaRow;
   /** The order's status before this step (null: the step that placed it). */
   statusBefore: OrderStatus | null;
+  event: string;
+  source: SagaEventSource;
+  /** The timer whose deadline this step is (timeouts only). */
+  timer: SagaTimer | null;
+  /** The pending deadline a timeout step fired (timeouts only). */
+  firedTimer?: { attempt: number; deadlineAt: Date };
   changed: boolean;
   effects: SagaEffect[];
-  /** What to do after commit: nudge the relay when commands were queued; these timer job changes. */
   commandsQueued: number;
-  timerJobs: TimerJobChange[];
+  deadlines: DeadlineSet[];
 }
 
-export type StepOutcome = { kind: 'applied'; result: StepResult } | { kind: 'unknown-order' };
+export type StepOutcome = { kind: 'applied'; result: StepResult } | { kind: 'unknown-order' } | { kind: 'stale' };
+
+/** One input to an order's saga: an event (reply, operator request), or a timer that is due. */
+export type SagaInput =
+  | { kind: 'event'; orderId: string; event: OrderSagaEvent; origin: EventOrigin }
+  | {
+      kind: 'timer';
+      orderId: string;
+      timer: SagaTimer;
+      /** The attempt the timer was armed for; null: whichever attempt is pending (an operator firing it now). */
+      attempt: number | null;
+      origin: EventOrigin;
+      /** Fire now even if its deadline has not come (an operator's request). */
+      early?: boolean;
+    };
 
 export interface OrderPlacement {
   orderId: string;
@@ -58,18 +78,29 @@ export interface OrderPlacement {
 }
 
 /**
- * The one path that changes a saga (DESIGN "the one idea"): inside the caller's transaction, lock
- * the order row, run the pure machine, then write the next snapshot, the order's status, one
- * saga_event row, outbox rows for the emitted commands and the timer rows — all or nothing.
- * Locking the row serialises events of one order across every replica of the service.
+ * The one path that changes a saga (DESIGN "the one idea"), for a batch of inputs: on rows the
+ * caller locked (saga-rows.ts), each input runs the pure machine on the order's current snapshot —
+ * inputs of one order one after the other, in arrival order — and leaves, in the caller's
+ * transaction, the next snapshot, the order's status, one saga_event row, outbox rows for the
+ * emitted commands and the deadlines in the row: all or nothing, written with the commit. Locking
+ * the rows serialises events of one order across every replica of the service.
  */
-export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
+export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: Tracing }) {
   const { outbox, clock } = deps;
+  const tracing = deps.tracing ?? noTracing;
 
-  async function start(em: Em, placement: OrderPlacement): Promise<StepResult> {
+  /** Restored machines of the rows in hand: a batch with several events of one order restores it once. */
+  const machines = new WeakMap<SagaRow, OrderSagaSnapshot>();
+  const machineOf = (row: SagaRow) => {
+    let machine = machines.get(row);
+    if (!machine) machines.set(row, (machine = restoreOrderSaga(row.snapshot)));
+    return machine;
+  };
+
+  function place(tx: SqlTransaction, placement: OrderPlacement): StepResult {
     const outcome = startOrderSaga(placement.input);
     const now = clock.now();
-    const order = em.create(CustomerOrder, {
+    const row: SagaRow = {
       id: placement.orderId,
       customerId: placement.input.customerId,
       price: placement.input.price,
@@ -88,72 +119,84 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
       updatedAt: now,
       terminalAt: null,
       traceParent: activeTraceparent(),
-    });
-    return record(em, order, null, { type: 'OrderPlaced' }, outcome, { source: 'http' });
+    };
+    sagaWritesOf(tx).inserted.push(row);
+    return record(tx, row, null, { type: 'OrderPlaced' }, outcome, { source: 'http' });
   }
 
-  async function advance(em: Em, orderId: string, event: OrderSagaEvent, origin: EventOrigin): Promise<StepOutcome> {
-    const order = await em.findOne(CustomerOrder, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!order) return { kind: 'unknown-order' };
-    const before = restoreOrderSaga(order.snapshot);
-    const outcome = advanceOrderSaga(before, event);
-    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin) };
+  /** Applies the inputs in order; one outcome per input. */
+  function apply(tx: SqlTransaction, rows: ReadonlyMap<string, SagaRow>, inputs: readonly SagaInput[]): StepOutcome[] {
+    return inputs.map((input) => {
+      const row = rows.get(input.orderId);
+      if (!row) return { kind: 'unknown-order' };
+      if (input.kind === 'event') {
+        const before = machineOf(row);
+        return { kind: 'applied', result: record(tx, row, before, input.event, advanceOrderSaga(before, input.event), input.origin) };
+      }
+      return fireTimer(tx, row, input);
+    });
   }
 
   /**
-   * A timer job (or the sweep) says a deadline passed. It counts only if the order still waits on
-   * that timer's attempt and it is due; otherwise the saga moved on (or re-armed it): stale.
-   * An operator who fires a timer early moves its deadline to now and passes its own origin.
+   * A timer job, the sweep or an operator says a deadline passed. It counts only if the order still
+   * waits on that timer (and attempt) and it is due, or an operator fires it early; otherwise the
+   * saga moved on or re-armed it: stale, nothing is recorded.
    */
-  async function fireTimer(
-    em: Em,
-    orderId: string,
-    timer: SagaTimer,
-    attempt: number,
-    origin: EventOrigin = { source: 'timer' },
-  ): Promise<StepOutcome | { kind: 'stale' }> {
-    const order = await em.findOne(CustomerOrder, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!order) return { kind: 'unknown-order' };
-    const pending = order.timers[timer];
-    if (!pending || pending.attempt !== attempt || Date.parse(pending.deadlineAt) > clock.now().getTime() + 50) {
-      return { kind: 'stale' };
-    }
-    const stillPending = { ...order.timers };
-    delete stillPending[timer];
-    order.timers = stillPending;
-    const before = restoreOrderSaga(order.snapshot);
-    const event = { type: TIMEOUT_EVENT_OF[timer], attempt } as OrderSagaEvent;
-    const outcome = advanceOrderSaga(before, event);
-    return { kind: 'applied', result: await record(em, order, before, event, outcome, origin) };
+  function fireTimer(tx: SqlTransaction, row: SagaRow, input: Extract<SagaInput, { kind: 'timer' }>): StepOutcome {
+    const pending = row.timers[input.timer];
+    const due = pending && (input.early || Date.parse(pending.deadlineAt) <= clock.now().getTime() + 50);
+    if (!pending || !due || (input.attempt !== null && pending.attempt !== input.attempt)) return { kind: 'stale' };
+    const stillPending: PendingTimers = { ...row.timers };
+    delete stillPending[input.timer];
+    row.timers = stillPending;
+    const before = machineOf(row);
+    const event = { type: TIMEOUT_EVENT_OF[input.timer], attempt: pending.attempt } as OrderSagaEvent;
+    const result = record(tx, row, before, event, advanceOrderSaga(before, event), input.origin, input.timer);
+    result.firedTimer = { attempt: pending.attempt, deadlineAt: new Date(pending.deadlineAt) };
+    return { kind: 'applied', result };
   }
 
-  async function record(
-    em: Em,
-    order: CustomerOrderRow,
+  function record(
+    tx: SqlTransaction,
+    row: SagaRow,
     before: OrderSagaSnapshot | null,
     event: { type: string },
     outcome: SagaOutcome,
     origin: EventOrigin,
-  ): Promise<StepResult> {
+    timer: SagaTimer | null = null,
+  ): StepResult {
     const now = clock.now();
+    const span = tracing.startSpan(`saga step ${event.type}`, {
+      kind: SpanKind.INTERNAL,
+      ...(origin.traceparent ? { parent: contextFromTraceparent(origin.traceparent) } : {}),
+      attributes: { 'saga.event': event.type, 'commerce.order_id': row.id, 'saga.status_before': before ? row.status : 'NONE' },
+    });
+    // The commands this step emits continue its span (tracing off: the origin's trace, or none).
+    const traceparent = span ? traceparentOf(span) : origin.traceparent;
+    // Timer firings from the sweep join the order's trace at its placement's step.
+    if (!before && span) row.traceParent = traceparentOf(span);
     const next = outcome.snapshot;
-    const statusBefore = before ? order.status : null;
+    const statusBefore = before ? row.status : null;
+    const stateBefore = before ? stateName(before.value) : null;
     if (outcome.changed) {
-      order.snapshot = persistOrderSaga(next);
-      order.status = orderStatusOf(next);
-      order.failureMessages = [...next.context.failureMessages];
-      if (isTerminal(next) && !order.terminalAt) order.terminalAt = now;
+      row.snapshot = persistOrderSaga(next);
+      row.status = orderStatusOf(next);
+      row.failureMessages = [...next.context.failureMessages];
+      if (isTerminal(next) && !row.terminalAt) row.terminalAt = now;
+      machines.set(row, next);
     }
-    order.eventCount += 1;
-    order.updatedAt = now;
-    em.create(SagaEvent, {
-      orderId: order.id,
-      sequence: order.eventCount,
+    row.eventCount += 1;
+    row.updatedAt = now;
+    const writes = sagaWritesOf(tx);
+    writes.updated.add(row);
+    writes.events.push({
+      orderId: row.id,
+      sequence: row.eventCount,
       eventType: event.type,
       event: { ...event },
       source: origin.source,
       messageId: origin.messageId ?? null,
-      stateBefore: before ? stateName(before.value) : null,
+      stateBefore,
       stateAfter: stateName(next.value),
       effects: outcome.effects,
       changed: outcome.changed,
@@ -162,42 +205,50 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock }) {
     });
 
     let commandsQueued = 0;
-    const timerJobs: TimerJobChange[] = [];
-    const timers: PendingTimers = { ...order.timers };
+    const deadlines: DeadlineSet[] = [];
+    const timers: PendingTimers = { ...row.timers };
     for (const effect of outcome.effects) {
       switch (effect.kind) {
         case 'command':
-          outbox.add(em, {
+          outbox.add(tx, {
             type: effect.command,
-            orderId: order.id,
+            orderId: row.id,
             payload: effect.payload,
             causationId: origin.messageId ?? null,
-          });
+            ...(traceparent !== undefined ? { traceparent } : {}),
+          } as Parameters<Outbox['add']>[1]);
           commandsQueued++;
           break;
         case 'setTimer': {
-          const previous = timers[effect.timer];
-          if (previous) timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: previous.attempt, delayMs: 0, action: 'cancel' });
-          timers[effect.timer] = { attempt: effect.attempt, deadlineAt: new Date(now.getTime() + effect.delayMs).toISOString() };
-          timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: effect.attempt, delayMs: effect.delayMs, action: 'schedule' });
+          const deadlineAt = new Date(now.getTime() + effect.delayMs);
+          timers[effect.timer] = { attempt: effect.attempt, deadlineAt: deadlineAt.toISOString() };
+          deadlines.push({ orderId: row.id, timer: effect.timer, attempt: effect.attempt, deadlineAt });
           break;
         }
-        case 'clearTimer': {
-          const previous = timers[effect.timer];
-          if (!previous) break;
+        case 'clearTimer':
+          // Nothing to cancel elsewhere: a job that comes due finds no such deadline in the row.
           delete timers[effect.timer];
-          timerJobs.push({ orderId: order.id, timer: effect.timer, attempt: previous.attempt, delayMs: 0, action: 'cancel' });
           break;
-        }
       }
     }
-    order.timers = timers;
-    order.nextDeadlineAt = nextDeadlineOf(timers);
-    await em.flush();
-    return { order, statusBefore, changed: outcome.changed, effects: outcome.effects, commandsQueued, timerJobs };
+    row.timers = timers;
+    row.nextDeadlineAt = nextDeadlineOf(timers);
+    span?.setAttributes({ 'saga.status_after': row.status, 'saga.changed': outcome.changed, 'saga.commands_queued': commandsQueued });
+    span?.end();
+    return {
+      order: row,
+      statusBefore,
+      event: event.type,
+      source: origin.source,
+      timer,
+      changed: outcome.changed,
+      effects: outcome.effects,
+      commandsQueued,
+      deadlines,
+    };
   }
 
-  return { start, advance, fireTimer };
+  return { place, apply };
 }
 
 export type SagaSteps = ReturnType<typeof createSagaSteps>;

@@ -1,99 +1,92 @@
 import { Queue, Worker } from 'bullmq';
-import type { Orm } from '#shared/db/orm.ts';
 import { errorMessage } from '#shared/db/retryable-errors.ts';
 import type { Logger } from '#shared/observability/logger.ts';
-import { activeTraceparent } from '#shared/observability/tracing.ts';
-import type { SagaTimer } from '#statecharts/saga-types.ts';
-import { dueTimers, type PendingTimers } from './pending-timers.ts';
-import type { TimerJobChange } from './saga-step.ts';
+import type { DeadlineSet } from './saga-step.ts';
 
-export interface TimerFiring {
-  orderId: string;
-  timer: SagaTimer;
-  attempt: number;
-  /** The trace the firing joins (the step that armed it, or the order's placement); absent when tracing is off. */
-  traceparent?: string | null;
+export interface DeadlineQueue {
+  /** Makes sure a job comes due at (or just after) each of these deadlines. */
+  schedule(deadlines: readonly DeadlineSet[]): Promise<void>;
+  close(): Promise<void>;
 }
 
-export interface SagaTimerJobs {
-  apply(changes: readonly TimerJobChange[]): Promise<void>;
-  /** Fires every timer row whose deadline passed (the queue may have lost its job). */
-  sweep(): Promise<number>;
-  start(): Promise<void>;
+export interface DeadlineWorker {
+  start(): void;
   stop(): Promise<void>;
 }
 
-/** BullMQ allows a ':' in custom ids only as exactly three parts. */
-export const timerJobId = (orderId: string, timer: SagaTimer, attempt: number) => `saga:${orderId}:${timer}-${attempt}`;
+/** Deadlines are gathered in buckets this wide: one delayed job per bucket, whatever the number of orders in it. */
+export const bucketMs = 100;
+
+/** BullMQ allows a ':' in custom ids only as exactly three parts; a bucket's id has none. */
+export const bucketJobId = (bucket: number) => `deadlines-${bucket}`;
 
 /**
- * Saga deadlines on time: each pending timer (stored in its order row) gets a BullMQ delayed job
- * with a deterministic id; the job fires the timer through the step handler, which ignores it if
- * the saga moved on. Redis here keeps nothing on disk, so a periodic sweep fires overdue timers
- * whose job was lost.
+ * Saga deadlines on time, through BullMQ delayed jobs — one job per 100 ms bucket of deadlines, not
+ * one per deadline. A step that sets a deadline makes sure the job of its bucket exists (adding an
+ * existing job id is a no-op, and each process remembers the buckets it already added); when the job
+ * comes due, `fireDue` fires every order whose deadline has passed, as one batch, from the rows
+ * (the deadlines live in the order rows). A deadline that was cleared needs nothing: its order no
+ * longer lists it, so nothing fires. So a saga costs Redis a fraction of one command per step, and
+ * jobs never need removing. Redis here keeps nothing on disk: the periodic sweep fires the
+ * deadlines of buckets the queue lost.
  */
-export function createSagaTimerJobs(options: {
-  redisUrl: string;
-  queuePrefix: string;
-  orm: Orm;
-  logger: Logger;
-  fire(firing: TimerFiring): Promise<void>;
-  sweepGraceMs?: number;
-}): SagaTimerJobs {
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
-  const queueName = 'order-saga-timers';
-  const queue = new Queue<TimerFiring>(queueName, { connection, prefix: options.queuePrefix });
-  queue.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'timer queue error'));
-  let worker: Worker<TimerFiring> | null = null;
-  const graceMs = options.sweepGraceMs ?? 500;
+export function createDeadlineQueue(options: { redisUrl: string; queuePrefix: string; logger: Logger }): DeadlineQueue {
+  const queue = new Queue(queueName, { connection: connectionOf(options.redisUrl), prefix: options.queuePrefix });
+  queue.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'deadline queue error'));
+  /** Buckets this process has added a job for (they are removed once due). */
+  const added = new Set<number>();
 
   return {
-    async apply(changes) {
-      const traceparent = activeTraceparent();
-      for (const change of changes) {
-        const jobId = timerJobId(change.orderId, change.timer, change.attempt);
-        if (change.action === 'cancel') {
-          await queue.remove(jobId); // 0 for a job that is running right now: its firing will be stale
-        } else {
-          await queue.add(
-            'fire',
-            traceparent
-              ? { orderId: change.orderId, timer: change.timer, attempt: change.attempt, traceparent }
-              : { orderId: change.orderId, timer: change.timer, attempt: change.attempt },
-            { jobId, delay: change.delayMs, removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 200 } },
-          );
-        }
-      }
-    },
-    async sweep() {
-      const rows = await options.orm.em
-        .fork()
-        .execute<{ id: string; timers: string | PendingTimers; trace_parent: string | null }[]>(
-          `select id, timers, trace_parent from customer_order
-            where next_deadline_at <= date_sub(now(3), interval ? microsecond) order by next_deadline_at limit 500`,
-          [graceMs * 1000],
-        );
-      let fired = 0;
-      const cutoff = new Date(Date.now() - graceMs);
-      for (const row of rows) {
-        const timers = typeof row.timers === 'string' ? (JSON.parse(row.timers) as PendingTimers) : row.timers;
-        for (const due of dueTimers(timers, cutoff)) {
-          await options.fire({ orderId: row.id, timer: due.timer, attempt: due.attempt, traceparent: row.trace_parent });
-          fired++;
-        }
-      }
-      return fired;
-    },
-    async start() {
-      worker = new Worker<TimerFiring>(queueName, (job) => options.fire(job.data), { connection, prefix: options.queuePrefix, concurrency: 8 });
-      worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'timer worker error'));
-      worker.on('failed', (job, error) =>
-        options.logger.warn({ jobId: job?.id, err: errorMessage(error) }, 'timer job failed; the sweep will retry'),
+    async schedule(deadlines) {
+      const now = Date.now();
+      for (const bucket of added) if (bucket < now - 60_000) added.delete(bucket);
+      const buckets = [...new Set(deadlines.map((deadline) => Math.ceil(deadline.deadlineAt.getTime() / bucketMs) * bucketMs))].filter(
+        (bucket) => !added.has(bucket),
       );
+      if (buckets.length === 0) return;
+      for (const bucket of buckets) added.add(bucket);
+      try {
+        await queue.addBulk(
+          buckets.map((bucket) => ({
+            name: 'fire-due',
+            data: { bucket },
+            opts: {
+              jobId: bucketJobId(bucket),
+              delay: Math.max(0, bucket - Date.now()),
+              removeOnComplete: true,
+              removeOnFail: 100,
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 200 },
+            },
+          })),
+        );
+      } catch (error) {
+        for (const bucket of buckets) added.delete(bucket);
+        throw error;
+      }
+    },
+    close: () => queue.close(),
+  };
+}
+
+/** Runs `fireDue` whenever a bucket's job comes due (on one replica). */
+export function createDeadlineWorker(options: { redisUrl: string; queuePrefix: string; logger: Logger; fireDue(): Promise<number> }): DeadlineWorker {
+  let worker: Worker | null = null;
+  return {
+    start() {
+      worker = new Worker(queueName, async () => void (await options.fireDue()), {
+        connection: connectionOf(options.redisUrl),
+        prefix: options.queuePrefix,
+        concurrency: 2,
+      });
+      worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'deadline worker error'));
+      worker.on('failed', (job, error) => options.logger.warn({ jobId: job?.id, err: errorMessage(error) }, 'deadline job failed; the sweep fires its deadlines'));
     },
     async stop() {
       await worker?.close();
-      await queue.close();
     },
   };
 }
+
+const queueName = 'order-saga-deadlines';
+const connectionOf = (url: string) => ({ url, maxRetriesPerRequest: null });

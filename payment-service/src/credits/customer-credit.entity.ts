@@ -5,7 +5,7 @@ export const maxBalance = 1_000_000_000_000_000;
 
 export type LedgerKind = 'CHARGE' | 'REFUND' | 'TOP_UP';
 
-/** A ledger row for the unit of work to insert (top-ups; charges and refunds insert theirs in balance-moves.ts). */
+/** A ledger row to insert: by the unit of work (top-ups), or with a batch of payment commands (credit-book.ts). */
 export interface LedgerEntryDraft {
   customerId: string;
   orderId: string | null;
@@ -31,10 +31,10 @@ const CustomerCreditSchema = defineEntity({
 });
 
 /**
- * A customer's credit account, always `balance == openingBalance + Σ ledger`. Charges and refunds
- * move the balance with guarded UPDATEs of their own (balance-moves.ts: the hot path); an admin
- * top-up goes through `topUp`, which returns the ledger row describing it. Callers hold the row
- * lock (or rely on `version`, which the UPDATEs bump too) while deciding.
+ * A customer's credit account, always `balance == openingBalance + Σ ledger`. Every movement —
+ * a charge, a refund, an admin top-up — goes through a method here that checks its rule and returns
+ * the ledger row describing it (with the balance after it), so the rows of one account chain
+ * exactly. Callers hold the row lock (a batch of payment commands, a top-up) while deciding.
  */
 export class CustomerCredit extends CustomerCreditSchema.class {
   /** The limit is the caller's business rule to check first (`canReceive`). */
@@ -44,6 +44,24 @@ export class CustomerCredit extends CustomerCreditSchema.class {
     this.balance += amount;
     this.updatedAt = now;
     return { customerId: this.customerId, orderId: null, kind: 'TOP_UP', amount, balanceAfter: this.balance, idempotencyKey, createdAt: now };
+  }
+
+  /** Takes `amount` for an order if the balance covers it; null (nothing moved) if it does not. */
+  charge(orderId: string, amount: number, now: Date): LedgerEntryDraft | null {
+    assertPositiveAmount(amount);
+    if (this.balance < amount) return null;
+    this.balance -= amount;
+    this.updatedAt = now;
+    return { customerId: this.customerId, orderId, kind: 'CHARGE', amount: -amount, balanceAfter: this.balance, idempotencyKey: null, createdAt: now };
+  }
+
+  /** Gives back what an order's charge took. Past the balance limit it is a bug (the money came from this account). */
+  refund(orderId: string, amount: number, now: Date): LedgerEntryDraft {
+    assertPositiveAmount(amount);
+    if (!this.canReceive(amount)) throw new Error(`bug: refunding ${amount} for order ${orderId} would push ${this.customerId} past the balance limit`);
+    this.balance += amount;
+    this.updatedAt = now;
+    return { customerId: this.customerId, orderId, kind: 'REFUND', amount, balanceAfter: this.balance, idempotencyKey: null, createdAt: now };
   }
 
   canReceive(amount: number): boolean {

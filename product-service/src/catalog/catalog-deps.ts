@@ -1,12 +1,10 @@
 import type { Orm } from '#shared/db/orm.ts';
-import type { Outbox } from '#shared/outbox/outbox.ts';
-import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
+import type { OrmUnitOfWork } from '#shared/outbox/orm-unit-of-work.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 
-/** What the catalog's use cases write with: each opens its own transaction and nudges the relay after commit. */
+/** What the catalog's use cases write with: each runs one unit of work whose catalog events go out on commit. */
 export interface CatalogDeps {
   orm: Orm;
-  outbox: Outbox;
-  relay: OutboxRelay;
+  unitOfWork: OrmUnitOfWork;
   clock: Clock;
 }

@@ -20,19 +20,13 @@ export function changeProduct(deps: CatalogDeps) {
     productId: string,
     change: (product: Product, now: Date) => boolean | TRefusal,
   ): Promise<ChangeOutcome<TRefusal>> => {
-    let published = false;
-    const outcome = await deps.orm.em.fork().transactional(async (em): Promise<ChangeOutcome<TRefusal>> => {
+    return deps.unitOfWork.run(async (em, publish): Promise<ChangeOutcome<TRefusal>> => {
       const product = (await lockProducts(em, [productId])).get(productId.toLowerCase());
       if (!product) return { ok: false, code: 'NOT_FOUND', reason: `product ${productId} not found` };
       const changed = change(product, deps.clock.now());
       if (typeof changed !== 'boolean') return changed;
-      if (changed) {
-        publishCatalogEntry(deps.outbox, em, product);
-        published = true;
-      }
+      if (changed) publishCatalogEntry(publish, product);
       return { ok: true, product };
     });
-    if (published) deps.relay.nudge();
-    return outcome;
   };
 }

@@ -24,7 +24,7 @@ export function createProduct(deps: CatalogDeps & { ids: Ids }): CreateProduct {
     const alreadyExists = { ok: false, code: 'ALREADY_EXISTS', reason: `product ${id} already exists` } as const;
     let product: Product | null;
     try {
-      product = await deps.orm.em.fork().transactional(async (em) => {
+      product = await deps.unitOfWork.run(async (em, publish) => {
         if ((await em.count(Product, { id })) > 0) return null;
         const now = deps.clock.now();
         const created = em.create(Product, {
@@ -38,7 +38,7 @@ export function createProduct(deps: CatalogDeps & { ids: Ids }): CreateProduct {
           createdAt: now,
           updatedAt: now,
         });
-        publishCatalogEntry(deps.outbox, em, created);
+        publishCatalogEntry(publish, created);
         return created;
       });
     } catch (error) {
@@ -46,7 +46,6 @@ export function createProduct(deps: CatalogDeps & { ids: Ids }): CreateProduct {
       throw error;
     }
     if (!product) return alreadyExists;
-    deps.relay.nudge();
     return { ok: true, product };
   };
 }

@@ -4,8 +4,8 @@ import { Product } from './product.entity.ts';
 
 /**
  * Locks products (SELECT … FOR UPDATE) in ascending id order in one statement, for a catalog change.
- * Every writer takes product locks in ascending id order (stock moves by their UPDATEs, see
- * reservations/product-stock.ts), so two transactions never wait for each other in a cycle.
+ * Every writer takes product locks in ascending id order (the stock commands' batches too, see
+ * reservations/stock-book.ts), so two transactions never wait for each other in a cycle.
  */
 export async function lockProducts(em: Em, productIds: readonly string[]): Promise<Map<string, Product>> {
   const ids = [...new Set(productIds.map((id) => id.toLowerCase()))].sort();

@@ -42,9 +42,9 @@ export type StockAddition = { ok: true } | { ok: false; code: 'ON_HAND_LIMIT'; r
 
 /**
  * A product and its stock (0 ≤ reserved ≤ onHand, also enforced by check constraints). The catalog
- * changes below go through the unit of work; stock moves for orders (reserve, confirm, release) are
- * conditional UPDATEs on the hot path, in reservations/product-stock.ts, each guarding the invariant
- * in its WHERE clause.
+ * changes go through the unit of work. The stock moves of orders (reserve, ship, return) are made
+ * on a product row a batch of stock commands has locked (reservations/stock-book.ts), one order
+ * after the other in memory, and written once per batch as the sum of the moves.
  */
 export class Product extends ProductSchema.class {
   get available(): Opt<number> {
@@ -70,6 +70,29 @@ export class Product extends ProductSchema.class {
     this.onHand += quantity;
     this.catalogChanged(now);
     return { ok: true };
+  }
+
+  /** Holds units for an order (the caller decided that they are available). */
+  reserve(quantity: number): void {
+    if (quantity > this.available) throw new Error(`bug: reserving ${quantity} of product ${this.id}, ${this.available} available`);
+    this.reserved += quantity;
+  }
+
+  /** Reserved units leave the shelf: on hand and reserved both drop. */
+  shipReserved(quantity: number): void {
+    this.settleReserved(quantity);
+    this.onHand -= quantity;
+  }
+
+  /** Reserved units go back to the available pool. */
+  returnReserved(quantity: number): void {
+    this.settleReserved(quantity);
+  }
+
+  private settleReserved(quantity: number): void {
+    // An order's reserved units are always reserved on its product: if not, the data is broken.
+    if (quantity > this.reserved) throw new Error(`bug: settling ${quantity} of product ${this.id}, which has ${this.reserved} reserved`);
+    this.reserved -= quantity;
   }
 
   /** What the product-catalog topic says about this product. */

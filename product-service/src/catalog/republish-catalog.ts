@@ -18,17 +18,16 @@ export function republishCatalog(deps: Omit<CatalogDeps, 'clock'>): RepublishCat
     let published = 0;
     let after = '';
     for (;;) {
-      const page = await deps.orm.em.fork().transactional(async (em) => {
+      const page = await deps.unitOfWork.run(async (em, publish) => {
         const products = await em.find(
           Product,
           { id: { $gt: after } },
           { orderBy: { id: 'asc' }, limit: pageSize, lockMode: LockMode.PESSIMISTIC_READ },
         );
-        for (const product of products) publishCatalogEntry(deps.outbox, em, product);
+        for (const product of products) publishCatalogEntry(publish, product);
         return products.map((product) => product.id);
       });
       published += page.length;
-      if (page.length > 0) deps.relay.nudge();
       if (page.length < pageSize) return published;
       after = page[page.length - 1];
     }

@@ -1,27 +1,28 @@
-import type { Em } from '#shared/db/orm.ts';
-import { settleOrder, type KnownOrder } from './order-records.ts';
-import type { StockMove } from './product-stock.ts';
-import { decisionOf, type StockDecision, type Transition, type WriteReply } from './stock-decision.ts';
-
-export type MoveUnits = (em: Em, moves: readonly StockMove[], now: Date) => Promise<void>;
+import type { Product } from '../catalog/product.entity.ts';
+import type { KnownOrder, StockBook } from './stock-book.ts';
+import { decisionOf, type StockDecision, type Transition } from './stock-decision.ts';
 
 /**
- * Carries out a confirm or a release of a known order and replies. When the transition moves stock,
- * the order's record and lines are written first, then the reply, and the product rows last, right
- * before COMMIT: a product row stays locked from its UPDATE to COMMIT, and other orders queue for it.
+ * Carries out a confirm or a release the order's record allowed: its reserved lines follow the record
+ * and their units move on the batch's locked products (shipped, or returned to the available pool).
  */
-export async function settle(
-  em: Em,
+export function settle(
+  book: StockBook,
   order: KnownOrder,
   transition: Transition,
-  moveUnits: MoveUnits,
-  reply: WriteReply,
   now: Date,
-): Promise<StockDecision> {
-  const decision = decisionOf(transition);
-  const movesStock = transition.ok && transition.changed;
-  if (movesStock) await settleOrder(em, order);
-  await reply(em, decision);
-  if (movesStock) await moveUnits(em, order.reservedLines, now);
-  return decision;
+  move: { line: 'confirm' | 'release'; units: (product: Product, quantity: number) => void },
+): StockDecision {
+  if (transition.ok && transition.changed) {
+    order.changed = true;
+    for (const line of order.lines) {
+      if (line.status !== 'RESERVED') continue;
+      const product = book.products.get(line.productId.toLowerCase());
+      if (!product) throw new Error(`bug: order ${order.record.orderId} holds product ${line.productId}, which does not exist`);
+      move.units(product, line.quantity);
+      line[move.line](now);
+      order.changedLines.push(line);
+    }
+  }
+  return decisionOf(transition);
 }

@@ -1,16 +1,16 @@
 import type { Registry } from 'prom-client';
 import type { ProductReservationRequest, ProductReservationResponse } from '#shared/contracts/product-reservation.ts';
 import { topics } from '#shared/contracts/topics.ts';
-import type { Em } from '#shared/db/orm.ts';
-import { PoisonMessageError } from '#shared/db/retryable-errors.ts';
-import { route, type Route } from '#shared/inbox/message-consumer.ts';
+import { commandRoute } from '#shared/inbox/command-route.ts';
+import type { Route } from '#shared/inbox/route.ts';
 import { counter } from '#shared/observability/metrics.ts';
 import type { Outbox } from '#shared/outbox/outbox.ts';
-import type { OutboxRelay } from '#shared/outbox/outbox-relay.ts';
-import type { ConfirmStock } from './confirm-stock.ts';
-import type { ReleaseStock } from './release-stock.ts';
-import type { ReserveStock } from './reserve-stock.ts';
-import type { StockDecision, WriteReply } from './stock-decision.ts';
+import type { Clock } from '#shared/runtime/clock.ts';
+import { confirmStock } from './confirm-stock.ts';
+import { releaseStock } from './release-stock.ts';
+import { reserveStock } from './reserve-stock.ts';
+import { loadOrders, lockProducts, saveStockBook, stockBookOf, type StockBook } from './stock-book.ts';
+import type { StockDecision } from './stock-decision.ts';
 
 type CommandType = ProductReservationRequest['type'];
 type ReplyType = ProductReservationResponse['type'];
@@ -22,58 +22,50 @@ export const replyTypes = {
   ReleaseStock: { done: 'StockReleased', refused: 'StockReleaseRefused' },
 } as const satisfies Record<CommandType, { done: ReplyType; refused: ReplyType }>;
 
-export interface StockCommandDeps {
-  reserveStock: ReserveStock;
-  confirmStock: ConfirmStock;
-  releaseStock: ReleaseStock;
-  outbox: Outbox;
-  relay: OutboxRelay;
-  metrics: Registry;
+interface StockBatch {
+  book: StockBook;
+  now: Date;
+  itemProductIds: string[];
+}
+
+function decide(book: StockBook, orderId: string, command: ProductReservationRequest, now: Date): StockDecision {
+  switch (command.type) {
+    case 'ReserveStock':
+      return reserveStock(book, { orderId, items: command.payload.items }, now);
+    case 'ConfirmStock':
+      return confirmStock(book, { orderId }, now);
+    case 'ReleaseStock':
+      return releaseStock(book, { orderId, reason: command.payload.reason }, now);
+  }
+}
+
+function replyOf(command: CommandType, decision: StockDecision): ProductReservationResponse {
+  const replies = replyTypes[command];
+  return (decision.ok
+    ? { type: replies.done, payload: {} }
+    : { type: replies.refused, payload: { code: decision.code, reason: decision.reason } }) as ProductReservationResponse;
 }
 
 /**
- * The product service's part in the order saga: each command on product-reservation-request is
- * carried out and answered on product-reservation-response in the same transaction as its inbox row
- * (causation = the command, same order and saga). Refusals are replies, not errors.
+ * The product service's part in the order saga: the commands on product-reservation-request, a
+ * batch at a time — the batch's orders and products read and locked once, each command decided in
+ * arrival order on them, every change written once — and each answered on
+ * product-reservation-response in the same transaction (causation = the command, same order and
+ * saga). Refusals are replies, not errors.
  */
-export function stockCommandRoute(deps: StockCommandDeps): Route {
+export function stockCommandRoute(deps: { outbox: Outbox; clock: Clock; metrics: Registry }): Route {
   const handled = counter(deps.metrics, 'stock_commands_total', 'Stock commands by outcome', ['type', 'outcome']);
-
-  function decide(em: Em, orderId: string, command: ProductReservationRequest, reply: WriteReply): Promise<StockDecision> {
-    switch (command.type) {
-      case 'ReserveStock':
-        return deps.reserveStock(em, { orderId, items: command.payload.items }, reply);
-      case 'ConfirmStock':
-        return deps.confirmStock(em, { orderId }, reply);
-      case 'ReleaseStock':
-        return deps.releaseStock(em, { orderId, reason: command.payload.reason }, reply);
-    }
-  }
-
-  return route(topics.productReservationRequest, async (command, { em, envelope, afterCommit }) => {
-    // The envelope schema allows a null order id (catalog events have none); a stock command without
-    // one can never be answered, so it goes straight to the dead-letter topic.
-    const orderId = envelope.orderId;
-    if (!orderId) throw new PoisonMessageError(`${command.type} ${envelope.messageId} carries no order id`);
-    const replies = replyTypes[command.type];
-    let replied = null as StockDecision | null;
-    // The use case writes the reply itself, before it touches product rows (see WriteReply).
-    const reply: WriteReply = async (replyEm, decision) => {
-      deps.outbox.add(replyEm, {
-        type: decision.ok ? replies.done : replies.refused,
-        orderId,
-        sagaId: envelope.sagaId,
-        causationId: envelope.messageId,
-        payload: decision.ok ? {} : { code: decision.code, reason: decision.reason },
-      });
-      await replyEm.flush();
-      replied = decision;
-    };
-    const decision = await decide(em, orderId, command, reply);
-    if (replied !== decision) throw new Error(`bug: ${command.type} for order ${orderId} did not reply with its decision`);
-    afterCommit(() => {
-      handled.inc({ type: command.type, outcome: decision.ok ? 'done' : decision.code });
-      deps.relay.nudge();
-    });
+  return commandRoute<typeof topics.productReservationRequest, StockBatch, ProductReservationResponse>(topics.productReservationRequest, deps.outbox, {
+    load: (commands) => loadOrders(commands.map((command) => command.orderId)),
+    state: (loaded, commands) => ({
+      book: stockBookOf(loaded),
+      now: deps.clock.now(),
+      itemProductIds: commands.flatMap((command) => (command.message.type === 'ReserveStock' ? command.message.payload.items.map((item) => item.productId) : [])),
+    }),
+    prepare: (batch, tx) => lockProducts(batch.book, batch.itemProductIds, tx),
+    decide: (command, batch) => replyOf(command.message.type, decide(batch.book, command.orderId, command.message, batch.now)),
+    save: (batch, tx) => saveStockBook(batch.book, tx, batch.now),
+    onDecided: (command, reply) =>
+      handled.inc({ type: command.message.type, outcome: 'code' in reply.payload ? reply.payload.code : 'done' }),
   });
 }

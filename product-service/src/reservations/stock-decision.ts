@@ -1,6 +1,5 @@
 import type { StockRejectionCode } from '#shared/contracts/product-reservation.ts';
 import { reason as reasonSchema } from '#shared/contracts/envelope.ts';
-import type { Em } from '#shared/db/orm.ts';
 
 /** A business refusal: travels back to the saga as a reply with this code and reason. */
 export interface Refusal {
@@ -16,13 +15,6 @@ export type StockDecision = { ok: true } | Refusal;
 export type Transition = { ok: true; changed: boolean } | Refusal;
 
 export const accepted: StockDecision = { ok: true };
-
-/**
- * Writes the reply to the command being handled (its outbox row) into the transaction of `em`, at
- * once. A stock command calls it before it touches any product row, so the product row locks are
- * the last ones its transaction takes (see product-stock.ts).
- */
-export type WriteReply = (em: Em, decision: StockDecision) => Promise<void>;
 
 const maxReasonLength = reasonSchema.maxLength ?? 500;
 

@@ -30,3 +30,8 @@ export function topicOfMessageType(type: string): Topic {
   if (!topic) throw new Error(`no topic carries message type ${type}`);
   return topic;
 }
+
+/** Every message of every topic, and its type names: what `outbox.add` is typed by. */
+export type AnyMessage = MessageOnTopic<Topic>;
+export type MessageType = AnyMessage['type'];
+export type PayloadOf<T extends MessageType> = Extract<AnyMessage, { type: T }>['payload'];

@@ -1,5 +1,6 @@
 import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import { CompiledQuery } from 'kysely';
 import type { MikroORM as SqlMikroORM, SqlEntityManager } from '@mikro-orm/sql';
 import type { BaseEnv } from '../config/env.ts';
 
@@ -36,6 +37,11 @@ export async function openOrm(options: OpenOrmOptions): Promise<Orm> {
     debug: options.debug ?? false,
     timezone: '+00:00',
     forceUtcTimezone: true,
+    // Datetimes are written in UTC and some statements compare them with the server's clock: every
+    // session works in UTC whatever the server's own time zone.
+    onCreateConnection: async (connection) => {
+      await (connection as { executeQuery(query: unknown): Promise<unknown> }).executeQuery(CompiledQuery.raw("set time_zone = '+00:00'"));
+    },
   });
   return orm as unknown as Orm;
 }

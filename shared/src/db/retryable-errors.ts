@@ -45,15 +45,37 @@ export function isRetryable(error: unknown): boolean {
     if (typeof candidate.name === 'string' && candidate.name.startsWith('KafkaJS') && candidate.retriable !== false) {
       return true;
     }
-    if (error instanceof RetryableError) return true;
+    if (current instanceof RetryableError) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
 }
 
+/**
+ * The connection was lost while COMMIT was on its way: the server may have committed or not. Retrying
+ * is safe where the work is idempotent (a message batch: the inbox tells); a caller that must
+ * answer someone (an HTTP request) looks the outcome up instead of guessing.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  override name = 'CommitOutcomeUnknownError';
+  constructor(cause: unknown) {
+    super(`the connection was lost during COMMIT: ${errorMessage(cause)}`, { cause });
+  }
+}
+
 /** Thrown by code that knows a failure is transient (e.g. a dependency not ready yet). */
 export class RetryableError extends Error {
   override name = 'RetryableError';
+}
+
+/** A unique key refused the write (ER_DUP_ENTRY), wherever it is in the cause chain (ORM or driver error). */
+export function isDuplicateKey(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const candidate = current as { code?: unknown; errno?: unknown; name?: unknown };
+    if (candidate.name === 'UniqueConstraintViolationException' || candidate.code === 'ER_DUP_ENTRY' || candidate.errno === 1062) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export function errorMessage(error: unknown): string {

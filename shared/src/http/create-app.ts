@@ -1,3 +1,4 @@
+import { errorMessage, isRetryable } from '../db/retryable-errors.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -108,6 +109,17 @@ export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenA
       const status = error.status;
       const detail = error.message || 'request could not be processed';
       return problemResponse(c, { type: 'about:blank', title: titleOf(status), status, detail });
+    }
+    // A passing infrastructure failure (database or broker unavailable, deadlock): the one place it becomes a 503.
+    if (isRetryable(error)) {
+      logger.warn({ err: errorMessage(error), path: c.req.path, requestId: c.get('requestId' as never) }, 'transient failure answered 503');
+      return problemResponse(c, {
+        type: 'about:blank',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'a dependency is unavailable right now; retry shortly',
+        retryAfterSeconds: 1,
+      });
     }
     logger.error({ err: error, path: c.req.path, requestId: c.get('requestId' as never) }, 'unhandled error');
     return problemResponse(c, {

@@ -1,80 +1,67 @@
 import type { Registry } from 'prom-client';
-import type { z } from 'zod';
-import type { Envelope } from '../contracts/envelope.ts';
-import { messageFamilyByTopic, type MessageOnTopic } from '../contracts/families.ts';
-import type { Topic } from '../contracts/topics.ts';
 import { createDeadLetterPublisher } from '../dead-letters/dead-letter-publisher.ts';
-import type { Em, Orm } from '../db/orm.ts';
 import { errorMessage, isRetryable, PoisonMessageError } from '../db/retryable-errors.ts';
+import type { SqlPool } from '../db/sql-pool.ts';
+import { inTransaction, placeholders, rowsOf, valuesList } from '../db/sql-transaction.ts';
 import type { IncomingRecord, KafkaClient, KafkaConsumer, KafkaProducer } from '../kafka/kafka-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { counter, histogram } from '../observability/metrics.ts';
 import { countedDeadLetters } from '../observability/dead-letter-metrics.ts';
-import { inConsumeSpan, inTransactionSpan, noteMessageOutcome, traceIdOfMessage } from '../observability/messaging-tracing.ts';
+import { endConsumeSpans, startConsumeSpans } from '../observability/messaging-tracing.ts';
 import { noTracing, type Tracing } from '../observability/tracing.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { backoffMs, sleep } from '../runtime/sleep.ts';
 import { parseRecord } from './parse-record.ts';
+import type { Inbound, Route } from './route.ts';
 
-export interface HandlerContext {
-  /** The unit of work of this message: the inbox row and everything the handler does commit together. */
-  em: Em;
-  envelope: Envelope;
-  record: IncomingRecord;
-  logger: Logger;
-  /** Runs after the transaction committed (e.g. nudge the outbox relay, schedule a timer job). */
-  afterCommit(effect: () => void | Promise<void>): void;
-}
-
-export type MessageHandler<T extends Topic> = (message: MessageOnTopic<T>, context: HandlerContext) => Promise<void>;
-
-export interface Route {
-  topic: Topic;
-  schema: z.ZodType;
-  handle: (message: any, context: HandlerContext) => Promise<void>;
-}
-
-/** Binds a handler to a topic; the handler receives that topic's validated message family. */
-export function route<T extends Topic>(topic: T, handle: MessageHandler<T>): Route {
-  return { topic, schema: messageFamilyByTopic[topic], handle };
-}
+export type { Inbound, Route } from './route.ts';
+export { batchRoute, route } from './route.ts';
 
 export interface MessageConsumerOptions {
-  orm: Orm;
+  pool: SqlPool;
   kafka: KafkaClient;
-  /** Used for dead letters; the service's relay producer can be shared. */
+  /** Used for dead letters; the service's producer can be shared. */
   producer: KafkaProducer;
   groupId: string;
-  routes: Route[];
+  routes: Route<any>[];
   logger: Logger;
   metrics: Registry;
+  clock?: Clock;
   /** Attempts for an error that is not a known transient infrastructure failure, before dead-lettering. */
   maxTerminalAttempts?: number;
-  partitionsConsumedConcurrently?: number;
-  /** Records of different orders in one partition handled at once (same order: always in sequence). */
-  keysConsumedConcurrently?: number;
   /** A new consumer group starts at the beginning of its topics (default) or only sees new records. */
   fromBeginning?: boolean;
-  commitEveryMessage?: boolean;
-  /** A consume span per record (child of the sender's) and one per handler transaction; off when absent. */
+  commitEveryBatch?: boolean;
+  maxBatchRecords?: number;
+  /** A consume span per record (child of the sender's) and one per batch transaction; off when absent. */
   tracing?: Tracing;
 }
 
 export interface MessageConsumer {
   start(): Promise<void>;
-  /** Stops fetching, lets the message in hand finish, leaves the group. */
+  /** Stops fetching, lets the batches in hand finish, leaves the group. */
   stop(): Promise<void>;
 }
 
+type Outcome = 'handled' | 'duplicate' | 'dead-lettered';
+
 /**
- * The inbox side of the kernel. Per record: validate (invalid → dead letter), then in one
- * transaction insert the inbox row (duplicate → skip) and run the handler; after commit run the
- * handler's after-commit effects; only then is the offset committed. Transient failures retry
- * with backoff for as long as they last (they are the infrastructure's fault, not the message's);
- * any other failure retries a bounded number of times and then goes to the dead-letter topic, so
- * a poison message never blocks its partition and is never lost.
+ * The inbox side of the kernel, a batch at a time. The records of one fetched partition batch are
+ * validated (invalid → dead letter) and handled in ONE transaction: the first round trip looks up
+ * their ids in the inbox (duplicates are skipped) together with the route's own reads and locks;
+ * the route decides in memory; the second round trip writes the inbox rows (first: a duplicate
+ * committed meanwhile by another member fails the batch before anything else is written), the
+ * route's writes, the outbox rows, and commits. Only then is the offset committed.
+ *
+ * Failures: a transient one (deadlock, lost connection, broker down) retries the batch with backoff
+ * for as long as it lasts. Any other rolls the batch back and replays its records one by one, so a
+ * poison record is isolated: it is retried a bounded number of times and then dead-lettered, while
+ * the records around it go through. A record is never lost and never blocks its partition.
  */
 export function createMessageConsumer(options: MessageConsumerOptions): MessageConsumer {
-  const { orm, logger } = options;
+  const { pool, logger } = options;
+  const clock = options.clock ?? systemClock;
   const maxTerminalAttempts = options.maxTerminalAttempts ?? 3;
   const routes = new Map(options.routes.map((entry) => [entry.topic as string, entry]));
   const deadLetters = countedDeadLetters(createDeadLetterPublisher(options.producer, options.groupId), options.metrics);
@@ -83,52 +70,89 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   let consumer: KafkaConsumer | null = null;
 
   const handled = counter(options.metrics, 'inbox_messages_handled_total', 'Messages handled', ['topic', 'outcome']);
-  const handleSeconds = histogram(options.metrics, 'inbox_handle_duration_seconds', 'Handler transaction time', ['topic']);
+  const handleSeconds = histogram(options.metrics, 'inbox_handle_duration_seconds', 'Batch transaction time', ['topic']);
+  const batchSize = histogram(options.metrics, 'inbox_batch_records', 'Records per handled batch', ['topic'], [1, 2, 5, 10, 20, 50, 100, 200, 500]);
 
-  async function handleRecord(record: IncomingRecord): Promise<void> {
-    const entry = routes.get(record.topic);
-    if (!entry) throw new Error(`no route for topic ${record.topic}`);
-    const parsed = parseRecord(record, entry.schema);
-    if (!parsed.ok) {
-      logger.warn({ topic: record.topic, offset: record.offset, reason: parsed.reason }, 'invalid message dead-lettered');
-      await deadLetters.publish(record, parsed.reason, 0);
-      handled.inc({ topic: record.topic, outcome: 'invalid' });
-      return;
+  function inboundOf(record: IncomingRecord, envelope: Inbound['envelope'], message: unknown): Inbound {
+    let child: Logger | null = null;
+    return {
+      envelope,
+      message,
+      record,
+      traceparent: null,
+      get logger() {
+        child ??= logger.child({ orderId: envelope.orderId, messageId: envelope.messageId, type: envelope.type, topic: record.topic });
+        return child;
+      },
+    };
+  }
+
+  async function handleBatch(records: IncomingRecord[]): Promise<void> {
+    const topic = records[0].topic;
+    const entry = routes.get(topic);
+    if (!entry) throw new Error(`no route for topic ${topic}`);
+    const valid: Inbound[] = [];
+    const seen = new Set<string>();
+    for (const record of records) {
+      const parsed = parseRecord(record, entry.schema);
+      if (!parsed.ok) {
+        logger.warn({ topic, partition: record.partition, offset: record.offset, reason: parsed.reason }, 'invalid message dead-lettered');
+        await deadLetters.publish(record, parsed.reason, 0);
+        handled.inc({ topic, outcome: 'invalid' });
+        continue;
+      }
+      // The same message twice in one batch (a duplicated delivery): the first one counts.
+      if (seen.has(parsed.envelope.messageId)) {
+        handled.inc({ topic, outcome: 'duplicate' });
+        continue;
+      }
+      seen.add(parsed.envelope.messageId);
+      valid.push(inboundOf(record, parsed.envelope, parsed.message));
     }
-    const { envelope, message } = parsed;
-    const messageLogger = logger.child({
-      orderId: envelope.orderId,
-      messageId: envelope.messageId,
-      type: envelope.type,
-      traceId: traceIdOfMessage(record, envelope),
-    });
+    if (valid.length === 0) return;
+    batchSize.observe({ topic }, valid.length);
+    const spans = startConsumeSpans(tracing, valid, options.groupId);
+    try {
+      await handleWithRetries(entry, valid);
+    } finally {
+      endConsumeSpans(spans);
+    }
+  }
+
+  /** Retries transient failures; on any other failure, replays a batch one record at a time. */
+  async function handleWithRetries(entry: Route<any>, messages: Inbound<any>[]): Promise<void> {
     let terminalFailures = 0;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        const outcome = await handleOnce(entry, message, envelope, record, messageLogger);
-        handleSeconds.observe({ topic: record.topic }, (performance.now() - started) / 1000);
-        handled.inc({ topic: record.topic, outcome });
-        noteMessageOutcome(outcome);
+        const outcomes = await handleOnce(entry, messages);
+        handleSeconds.observe({ topic: entry.topic }, (performance.now() - started) / 1000);
+        for (const outcome of outcomes) handled.inc({ topic: entry.topic, outcome });
         return;
       } catch (error) {
-        if (stopping.signal.aborted) throw error; // leave the offset uncommitted: redelivered after restart
+        if (stopping.signal.aborted) throw error; // leave the offset uncommitted: delivered again after restart
         if (isRetryable(error)) {
-          messageLogger.warn({ err: errorMessage(error), attempt }, 'transient failure, retrying');
+          logger.warn({ err: errorMessage(error), attempt, topic: entry.topic, records: messages.length }, 'transient failure, retrying the batch');
           await sleep(backoffMs(attempt, 50, 5_000), stopping.signal);
           continue;
         }
+        if (messages.length > 1) {
+          logger.warn({ err: errorMessage(error), topic: entry.topic, records: messages.length }, 'batch failed; handling its records one by one');
+          for (const message of messages) await handleWithRetries(entry, [message]);
+          return;
+        }
+        const [message] = messages;
         if (error instanceof PoisonMessageError) {
-          messageLogger.warn({ reason: error.message }, 'message refused by its handler; dead-lettered');
-          await deadLetters.publish(record, `refused: ${error.message}`, attempt);
-          handled.inc({ topic: record.topic, outcome: 'dead-lettered' });
+          message.logger.warn({ reason: error.message }, 'message refused by its handler; dead-lettered');
+          await deadLetters.publish(message.record, `refused: ${error.message}`, attempt);
+          handled.inc({ topic: entry.topic, outcome: 'dead-lettered' });
           return;
         }
         terminalFailures++;
-        messageLogger.error({ err: errorMessage(error), attempt: terminalFailures }, 'handler failed');
+        message.logger.error({ err: errorMessage(error), attempt: terminalFailures }, 'handler failed');
         if (terminalFailures >= maxTerminalAttempts) {
-          await deadLetters.publish(record, `handler failed ${terminalFailures} times: ${errorMessage(error)}`, terminalFailures);
-          handled.inc({ topic: record.topic, outcome: 'dead-lettered' });
+          await deadLetters.publish(message.record, `handler failed ${terminalFailures} times: ${errorMessage(error)}`, terminalFailures);
+          handled.inc({ topic: entry.topic, outcome: 'dead-lettered' });
           return;
         }
         await sleep(backoffMs(terminalFailures, 100, 2_000), stopping.signal);
@@ -136,41 +160,49 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
     }
   }
 
-  async function handleOnce(
-    entry: Route,
-    message: unknown,
-    envelope: Envelope,
-    record: IncomingRecord,
-    messageLogger: Logger,
-  ): Promise<'handled' | 'duplicate'> {
-    const effects: (() => void | Promise<void>)[] = [];
-    const outcome = await inTransactionSpan(tracing, `handle ${envelope.type}`, () => orm.em.fork().transactional(async (em) => {
-      const inserted = await em.execute<{ affectedRows: number }>(
-        'insert ignore into inbox_message (message_id, topic, type, received_at) values (?, ?, ?, now(3))',
-        [envelope.messageId, record.topic, envelope.type],
-        'run',
-      );
-      if (inserted.affectedRows === 0) return 'duplicate' as const;
-      await entry.handle(message, {
-        em,
-        envelope,
-        record,
-        logger: messageLogger,
-        afterCommit: (effect) => effects.push(effect),
-      });
-      return 'handled' as const;
-    }));
-    if (outcome === 'duplicate') messageLogger.debug('duplicate message skipped');
-    for (const effect of effects) {
-      try {
-        await effect();
-      } catch (error) {
-        // The transaction is committed; an after-commit effect is an optimisation (nudge, timer job)
-        // that a periodic sweep also performs, so its failure must not redeliver the message.
-        messageLogger.warn({ err: errorMessage(error) }, 'after-commit effect failed; the sweep will catch up');
-      }
+  async function handleOnce(entry: Route<any>, messages: Inbound<any>[]): Promise<Outcome[]> {
+    const refused = new Map<Inbound, string>();
+    let fresh: Inbound[] = [];
+    await inTransaction(
+      pool,
+      async (tx) => {
+        const ids = messages.map((message) => message.envelope.messageId);
+        const [known, ...loaded] = await tx.run([
+          { sql: `select message_id from inbox_message where message_id in (${placeholders(ids.length)})`, params: ids },
+          ...(entry.load?.(messages) ?? []),
+        ]);
+        const done = new Set(rowsOf<{ message_id: string }>(known).map((row) => row.message_id));
+        fresh = messages.filter((message) => !done.has(message.envelope.messageId));
+        if (fresh.length === 0) return;
+        // First in the COMMIT's round trip: a duplicate another member committed meanwhile fails
+        // here, before any other write, and the retry then finds it in the inbox.
+        tx.beforeCommit(() => {
+          const recorded = fresh.filter((message) => !refused.has(message));
+          if (recorded.length === 0) return { statements: [] };
+          const now = clock.now();
+          return {
+            statements: [
+              {
+                sql: `insert into inbox_message (message_id, topic, type, received_at) values ${valuesList(recorded.length, 4)}`,
+                params: recorded.flatMap((message) => [message.envelope.messageId, message.record.topic, message.envelope.type, now]),
+              },
+            ],
+          };
+        });
+        await entry.handle(fresh, loaded, {
+          tx,
+          logger,
+          refuse: (message, reason) => void refused.set(message, reason),
+        });
+      },
+      { onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed; the sweep will catch up') },
+    );
+    for (const [message, reason] of refused) {
+      message.logger.warn({ reason }, 'message refused by its handler; dead-lettered');
+      await deadLetters.publish(message.record, `refused: ${reason}`, 1);
     }
-    return outcome;
+    const freshSet = new Set(fresh);
+    return messages.map((message) => (refused.has(message) ? 'dead-lettered' : freshSet.has(message) ? 'handled' : 'duplicate'));
   }
 
   return {
@@ -178,12 +210,11 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       consumer = await options.kafka.consumer({
         groupId: options.groupId,
         topics: options.routes.map((entry) => entry.topic),
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        keysConsumedConcurrently: options.keysConsumedConcurrently,
         fromBeginning: options.fromBeginning ?? true,
-        commitEveryMessage: options.commitEveryMessage,
+        commitEveryBatch: options.commitEveryBatch,
+        maxBatchRecords: options.maxBatchRecords,
       });
-      await consumer.run(tracing.enabled ? (record) => inConsumeSpan(tracing, record, options.groupId, () => handleRecord(record)) : handleRecord);
+      await consumer.runBatches(handleBatch);
     },
     async stop() {
       stopping.abort();

@@ -31,29 +31,29 @@ export interface ConsumerOptions {
   topics: readonly string[];
   /** Read a topic from its beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
-  /** How many partitions are fetched and handled in parallel. */
-  partitionsConsumedConcurrently?: number;
-  /**
-   * Within one partition, records with different keys are handled concurrently, up to this many at
-   * once; records with the same key always one after the other, in offset order (default 8; 1 makes
-   * the partition strictly sequential).
-   */
-  keysConsumedConcurrently?: number;
-  /** How long a fetch waits for data when the partition is empty. */
+  /** Most records handed to one batch (default 500). */
+  maxBatchRecords?: number;
+  /** How long a fetch waits for data when the partitions are empty (default 2 s; new data ends it at once). */
   maxWaitTimeMs?: number;
-  /** Commit the offset after every record instead of periodically (slower; for tests and tools). */
-  commitEveryMessage?: boolean;
+  /** Commit offsets right after each handled batch instead of every `commitIntervalMs` (tests and tools). */
+  commitEveryBatch?: boolean;
+  commitIntervalMs?: number;
 }
 
 export interface KafkaConsumer {
   /**
-   * Calls `handle` for each record: same key → in offset order, one at a time; different keys →
-   * possibly concurrently. An offset is committed only once `handle` resolved for that record and
-   * every record before it in the partition; if `handle` throws, the record is delivered again
-   * (and so may be later records of the batch: consumers are idempotent). Resolves once the
-   * consumer has joined its group, so records produced afterwards are seen.
+   * Hands over the records of each partition in offset order, as batches: one batch of a partition
+   * at a time, batches of different partitions concurrently, while the client keeps fetching
+   * (whatever arrived during a batch is the next batch). An offset is committed only after the
+   * batch that contains it resolved; records not yet handled when a partition moves to another
+   * member or the process dies are delivered again (consumers are idempotent). A handler that
+   * throws gets the same batch again. Resolves once the consumer has joined its group, so records
+   * produced afterwards are seen.
    */
+  runBatches(handle: (records: IncomingRecord[]) => Promise<void>): Promise<void>;
+  /** The same, one record at a time per partition (tools and tests). */
   run(handle: (record: IncomingRecord) => Promise<void>): Promise<void>;
+  /** Stops fetching, lets the batches in hand finish, commits what they handled, leaves the group. */
   stop(): Promise<void>;
 }
 

@@ -1,5 +1,8 @@
-import { Kafka, logLevel, type KafkaMessage, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
+import { errorMessage } from '../db/retryable-errors.ts';
+import { createPartitionLanes, laneKey, type PartitionLanes } from './partition-lanes.ts';
+import { createOffsetCommitter } from './offset-committer.ts';
 import type {
   ConsumerOptions,
   IncomingRecord,
@@ -34,7 +37,13 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
 
   return {
     async producer(): Promise<KafkaProducer> {
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Murmur2 like the Java client: a key lands on the same partition whoever produces it.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       return {
         async send(records: readonly OutgoingRecord[]) {
@@ -60,7 +69,9 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
     async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
       const consumer = kafka.consumer({
         groupId: onWire(options.groupId),
-        maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+        // A long poll: the broker answers as soon as a record arrives, so this only bounds how
+        // often an idle consumer asks (and heartbeats between its fetches).
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? 2_000,
         // A killed replica's partitions move to the survivors after this long.
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
@@ -68,38 +79,65 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
       });
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics.map(onWire), fromBeginning: options.fromBeginning ?? true });
-      return {
-        async run(handle) {
-          // The first fetch after joining has resolved the group's start offsets: from then on,
-          // every newly produced record is seen.
-          const joined = new Promise<void>((resolve) => {
-            const removeJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-              removeJoin();
-              const removeFetch = consumer.on(consumer.events.FETCH, () => {
-                removeFetch();
-                resolve();
-              });
+      const offsets = createOffsetCommitter(consumer, onWire, logger, options);
+      let lanes: PartitionLanes | null = null;
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const assigned = new Set<string>();
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          for (const partition of partitions) assigned.add(laneKey(fromWire(topic), partition));
+        }
+        offsets.assign(assigned);
+        lanes?.keepOnly(assigned);
+      });
+
+      async function runBatches(handle: (records: IncomingRecord[]) => Promise<void>): Promise<void> {
+        // The first fetch after joining has resolved the group's start offsets: from then on,
+        // every newly produced record is seen.
+        const joined = new Promise<void>((resolve) => {
+          const removeJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+            removeJoin();
+            const removeFetch = consumer.on(consumer.events.FETCH, () => {
+              removeFetch();
+              resolve();
             });
           });
-          const keysConcurrently = Math.max(1, options.keysConsumedConcurrently ?? 8);
-          await consumer.run({
-            autoCommit: true,
-            autoCommitInterval: 1_000,
-            autoCommitThreshold: options.commitEveryMessage ? 1 : undefined,
-            partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-            eachBatchAutoResolve: false,
-            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-              const records = batch.messages.map((message) => toIncomingRecord(fromWire(batch.topic), batch.partition, message));
-              const handled = await handleInKeyLanes(records, keysConcurrently, handle, () => isRunning() && !isStale(), heartbeat);
-              if (handled.prefix >= 0) resolveOffset(records[handled.prefix].offset);
-              await heartbeat();
-              if (handled.failure !== undefined) throw handled.failure;
-              await commitOffsetsIfNecessary();
-            },
-          });
-          await joined;
+        });
+        lanes = createPartitionLanes({
+          handle,
+          maxBatch: options.maxBatchRecords,
+          onHandled: (topic, partition, nextOffset) => offsets.handled(topic, partition, nextOffset),
+          onError: (error, topic, partition) => logger.error({ err: errorMessage(error), topic, partition }, 'batch handler failed; handing the batch over again'),
+        });
+        const partitionLanes = lanes;
+        await consumer.run({
+          autoCommit: false,
+          // Each fetched batch is only queued (see PartitionLanes), so every partition is taken at once.
+          partitionsConsumedConcurrently: 64,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+            if (!isRunning() || isStale() || batch.messages.length === 0) return;
+            const topic = fromWire(batch.topic);
+            const records = batch.messages.map((message) => toIncomingRecord(topic, batch.partition, message));
+            // Moves the fetch position on (what is committed is the lanes' business).
+            resolveOffset(batch.lastOffset());
+            await partitionLanes.push(topic, batch.partition, records);
+          },
+        });
+        await joined;
+      }
+
+      return {
+        runBatches,
+        run: (handle) =>
+          runBatches(async (records) => {
+            for (const record of records) await handle(record);
+          }),
+        async stop() {
+          await lanes?.stop();
+          await offsets.flush();
+          await consumer.stop();
+          await consumer.disconnect();
         },
-        stop: () => consumer.disconnect(),
       };
     },
 
@@ -141,51 +179,6 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
       };
     },
   };
-}
-
-/**
- * Handles one fetched batch in lanes by key: a lane runs its records in offset order, lanes run
- * concurrently. Returns the index of the last record of the longest fully handled prefix (the
- * offset that may be committed) and the first failure, if any.
- */
-export async function handleInKeyLanes(
-  records: readonly IncomingRecord[],
-  concurrency: number,
-  handle: (record: IncomingRecord) => Promise<void>,
-  mayContinue: () => boolean = () => true,
-  heartbeat: () => Promise<void> = async () => {},
-): Promise<{ prefix: number; failure?: unknown }> {
-  const lanes = new Map<string, number[]>();
-  records.forEach((record, index) => {
-    const key = record.key ?? '';
-    const lane = lanes.get(key);
-    if (lane) lane.push(index);
-    else lanes.set(key, [index]);
-  });
-  const done = new Array<boolean>(records.length).fill(false);
-  let failure: unknown;
-  let failed = false;
-  const queue = [...lanes.values()];
-  async function worker(): Promise<void> {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const index of lane) {
-        if (failed || !mayContinue()) return;
-        try {
-          await handle(records[index]);
-          done[index] = true;
-        } catch (error) {
-          if (!failed) failure = error;
-          failed = true;
-          return;
-        }
-        await heartbeat().catch(() => {});
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  let prefix = -1;
-  while (prefix + 1 < records.length && done[prefix + 1]) prefix++;
-  return failed ? { prefix, failure } : { prefix };
 }
 
 function toIncomingRecord(topic: string, partition: number, message: KafkaMessage): IncomingRecord {

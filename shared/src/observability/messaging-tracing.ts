@@ -1,6 +1,6 @@
 import type { Envelope } from '../contracts/envelope.ts';
 import type { IncomingRecord } from '../kafka/kafka-client.ts';
-import { activeTraceId, contextFromHeaders, recordError, SpanKind, traceIdOf, tracingActive, type Span, type Tracing } from './tracing.ts';
+import { activeTraceId, contextFromHeaders, recordError, SpanKind, traceIdOf, traceparentOf, tracingActive, type Span, type Tracing } from './tracing.ts';
 import { trace, context } from '@opentelemetry/api';
 
 // Kafka spans after the OpenTelemetry messaging conventions: the outbox row carries the trace
@@ -52,10 +52,7 @@ export function startPublishSpans(tracing: Tracing, rows: readonly PublishableRo
       headers.push(row.headers ?? undefined);
       continue;
     }
-    const carrier: Record<string, string> = { ...row.headers };
-    const { traceId, spanId, traceFlags } = span.spanContext();
-    carrier.traceparent = `00-${traceId}-${spanId}-0${(traceFlags & 1).toString(16)}`;
-    headers.push(carrier);
+    headers.push({ ...row.headers, traceparent: traceparentOf(span) });
   }
   return {
     headers,
@@ -128,4 +125,55 @@ export function noteMessageOutcome(outcome: string, reason?: string): void {
   if (!span) return;
   span.setAttribute('messaging.outcome', outcome);
   if (reason) span.addEvent(outcome, { reason: reason.slice(0, 500) });
+}
+
+/**
+ * One CONSUMER span per message of a batch (child of the sender's context), not made active: each
+ * message's traceparent is set to its span, so what a handler sends for it continues its trace even
+ * though the batch shares one transaction. Null when tracing is off.
+ */
+export function startConsumeSpans(
+  tracing: Tracing,
+  messages: readonly { record: IncomingRecord; envelope: Envelope; traceparent: string | null }[],
+  groupId: string,
+): Span[] | null {
+  if (!tracing.enabled) return null;
+  const spans: Span[] = [];
+  for (const message of messages) {
+    const { record, envelope } = message;
+    const span = tracing.startSpan(`process ${record.topic}`, {
+      kind: SpanKind.CONSUMER,
+      parent: contextFromHeaders(record.headers),
+      attributes: {
+        'messaging.system': KAFKA,
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': record.topic,
+        'messaging.destination.partition.id': String(record.partition),
+        'messaging.kafka.offset': Number(record.offset),
+        'messaging.consumer.group.name': groupId,
+        'messaging.message.id': envelope.messageId,
+        'commerce.message_type': envelope.type,
+        ...(envelope.orderId ? { 'commerce.order_id': envelope.orderId } : {}),
+        ...(record.key ? { 'messaging.kafka.message.key': record.key } : {}),
+      },
+    });
+    if (!span) continue;
+    spans.push(span);
+    // The handler's work for this message: a span of its own inside the consume span (the batch
+    // shares one transaction, so this marks the message's part of it); what it causes continues it.
+    const handle = tracing.startSpan(`handle ${envelope.type}`, {
+      kind: SpanKind.INTERNAL,
+      parent: trace.setSpan(context.active(), span),
+      attributes: { 'db.system.name': 'mariadb', 'db.operation.name': 'TRANSACTION' },
+    });
+    if (!handle) continue;
+    spans.push(handle);
+    message.traceparent = traceparentOf(handle);
+  }
+  return spans;
+}
+
+export function endConsumeSpans(spans: Span[] | null): void {
+  if (spans) for (const span of spans) span.end();
 }

@@ -114,6 +114,12 @@ export function activeTraceId(): string | null {
   return span ? span.spanContext().traceId : null;
 }
 
+/** The W3C `traceparent` naming this span (as a message header carries it). */
+export function traceparentOf(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-0${(traceFlags & 1).toString(16)}`;
+}
+
 /** Marks a span as failed by this error (message, exception event). */
 export function recordError(span: Span | undefined, error: unknown): void {
   if (!span) return;

@@ -3,13 +3,16 @@ import type { BaseEnv } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import { errorMessage } from '../db/retryable-errors.ts';
 import type { HealthCheck } from '../http/platform-routes.ts';
-import { createScheduledJobs, type ScheduledJob, type ScheduledJobs } from '../jobs/scheduled-jobs.ts';
+import { createPeriodicJobs, type PeriodicJob, type PeriodicJobs } from '../jobs/periodic-jobs.ts';
+import { openSqlPool, type SqlPool } from '../db/sql-pool.ts';
+import { createOutboxPublisher, type OutboxPublisher } from '../outbox/outbox-publisher.ts';
 import type { KafkaClient, KafkaProducer } from '../kafka/kafka-client.ts';
 import { createKafkajsClient } from '../kafka/kafkajs-client.ts';
 import { kafkaSecurityOf } from '../kafka/kafka-security.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
+import { createOrmUnitOfWork, type OrmUnitOfWork } from '../outbox/orm-unit-of-work.ts';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/outbox-relay.ts';
 import { Redis } from 'ioredis';
 import { topicLayout } from '../contracts/topics.ts';
@@ -19,9 +22,14 @@ import type { Ids } from './ids.ts';
 export interface MessagingKernel {
   kafka: KafkaClient;
   producer: KafkaProducer;
+  /** The hot path's connections (message handlers, order placement): several statements per round trip. */
+  pool: SqlPool;
   outbox: Outbox;
+  /** The outbox of ORM transactions (catalog and admin writes). */
+  unitOfWork: OrmUnitOfWork;
+  publisher: OutboxPublisher;
   relay: OutboxRelay;
-  jobs: ScheduledJobs;
+  jobs: PeriodicJobs;
   healthChecks: HealthCheck[];
   close(): Promise<void>;
 }
@@ -29,22 +37,25 @@ export interface MessagingKernel {
 export interface MessagingKernelOptions {
   service: string;
   env: BaseEnv;
+  dbName: string;
+  /** Connections of the hot path's pool. */
+  poolSize: number;
   orm: Orm;
   logger: Logger;
   metrics: Registry;
   ids: Ids;
   clock: Clock;
   /** Service-specific periodic jobs, run next to the outbox sweep and cleanup. */
-  extraJobs?: ScheduledJob[];
+  extraJobs?: PeriodicJob[];
   outboxSweepEveryMs?: number;
   outboxRetentionMs?: number;
-  /** The relay's send spans (off when absent). */
+  /** The relay's and publisher's send spans (off when absent). */
   tracing?: Tracing;
 }
 
-/** Kafka client, producer, outbox, relay and periodic jobs of one service process, wired once. */
+/** Kafka client, producer, hot-path pool, outbox (publisher and relay) and periodic jobs of one service process, wired once. */
 export async function openMessagingKernel(options: MessagingKernelOptions): Promise<MessagingKernel> {
-  const { env, logger } = options;
+  const { env, logger, clock, metrics, tracing } = options;
   const kafka = createKafkajsClient(
     {
       clientId: `${options.service}-${env.INSTANCE_ID}`,
@@ -55,13 +66,13 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
     logger,
   );
   const producer = await kafka.producer();
-  const outbox = createOutbox({ ids: options.ids, clock: options.clock });
-  const relay = createOutboxRelay({ orm: options.orm, producer, logger, metrics: options.metrics, tracing: options.tracing });
+  const pool = openSqlPool({ env, dbName: options.dbName, connectionLimit: options.poolSize });
+  const relay = createOutboxRelay({ pool, producer, clock, logger, metrics, tracing });
+  const publisher = createOutboxPublisher({ pool, producer, clock, logger, metrics, tracing, nudgeRelay: () => relay.nudge() });
+  const outbox = createOutbox({ ids: options.ids, clock, publisher });
+  const unitOfWork = createOrmUnitOfWork({ orm: options.orm, ids: options.ids, clock, relay });
   const retentionMs = options.outboxRetentionMs ?? 60 * 60 * 1000;
-  const jobs = createScheduledJobs({
-    redisUrl: env.REDIS_URL,
-    queuePrefix: env.QUEUE_PREFIX,
-    queueName: `${options.service}-maintenance`,
+  const jobs = createPeriodicJobs({
     logger,
     jobs: [
       { id: 'outbox-sweep', everyMs: options.outboxSweepEveryMs ?? 1_000, run: () => relay.drain() },
@@ -76,7 +87,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   // The broker does not create topics on demand; every service makes sure its environment's exist.
   await admin.createTopics(topicLayout);
   const healthChecks: HealthCheck[] = [
-    { name: 'database', check: () => options.orm.em.fork().execute('select 1') },
+    { name: 'database', check: () => pool.query('select 1') },
     {
       name: 'redis',
       check: async () => {
@@ -89,15 +100,20 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   return {
     kafka,
     producer,
+    pool,
     outbox,
+    unitOfWork,
+    publisher,
     relay,
     jobs,
     healthChecks,
     async close() {
       await jobs.stop().catch((error) => logger.warn({ err: errorMessage(error) }, 'stopping jobs failed'));
+      await publisher.stop();
       await relay.stop();
       await producer.disconnect();
       await admin.disconnect();
+      await pool.close();
       redis.disconnect();
     },
   };

@@ -16,7 +16,7 @@ import { addPlatformRoutes } from '../http/platform-routes.ts';
 import { startServer, type RunningServer } from '../http/serve.ts';
 import { InboxMessage } from '../inbox/inbox-message.entity.ts';
 import { createMessageConsumer, type MessageConsumer, type Route } from '../inbox/message-consumer.ts';
-import type { ScheduledJob } from '../jobs/scheduled-jobs.ts';
+import type { PeriodicJob } from '../jobs/periodic-jobs.ts';
 import { createConsumerLagMonitor, type ConsumerLagMonitor } from '../observability/consumer-lag.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
@@ -47,7 +47,7 @@ export interface ServiceParts {
   api(app: OpenAPIHono): void;
   /** Kafka routes (topic → handler) of this service's consumer group. */
   consumers: Route[];
-  jobs?: ScheduledJob[];
+  jobs?: PeriodicJob[];
   /** Runs once after migrations, before the service takes traffic (idempotent seeding, catalog publication…). */
   onStart?(): Promise<void>;
   /** Runs first on shutdown (e.g. stop a timer worker). */
@@ -112,14 +112,17 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     logger,
   });
 
+  // The connection budget (DB_POOL_MAX) is shared: two thirds for the hot path (message batches,
+  // order placement), the rest for the ORM (the other HTTP routes); the relay has one of its own.
+  const poolSize = Math.max(2, Math.ceil((env.DB_POOL_MAX * 2) / 3));
   const orm = await openOrm({
-    env,
+    env: { ...env, DB_POOL_MAX: Math.max(2, env.DB_POOL_MAX - poolSize) },
     dbName,
     entities: [OutboxMessage, InboxMessage, ...definition.entities],
     migrations: [messagingMigration, ...definition.migrations],
   });
   await migrate(orm);
-  const messaging = await openMessagingKernel({ service: definition.name, env, orm, logger, metrics, ids, clock, tracing });
+  const messaging = await openMessagingKernel({ service: definition.name, env, dbName, poolSize, orm, logger, metrics, ids, clock, tracing });
   const deps: ServiceDeps = { env, rawEnv, orm, logger, metrics, ids, clock, messaging, tracing };
   const parts = await definition.build(deps);
   if (parts.jobs) messaging.jobs.add(...parts.jobs);
@@ -146,7 +149,8 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   let consumerLag: ConsumerLagMonitor | null = null;
   if (parts.consumers.length > 0) {
     consumer = createMessageConsumer({
-      orm,
+      pool: messaging.pool,
+      clock,
       kafka: messaging.kafka,
       producer: messaging.producer,
       groupId: env.KAFKA_GROUP_ID ?? definition.name,
@@ -165,7 +169,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     });
   }
   const [server] = await Promise.all([startServer(app.fetch, env.HOST, port), consumer?.start()]);
-  await messaging.jobs.start();
+  messaging.jobs.start();
   consumerLag?.start();
   messaging.relay.nudge();
   const url = `http://${env.HOST}:${server.port}`;

@@ -1,0 +1,121 @@
+import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import type { BaseEnv } from '../config/env.ts';
+
+/**
+ * The hot path's own connection pool: plain mysql2, several statements per round trip.
+ *
+ * The platform pays per round trip (on loopback each one costs both processes a wake-up and a
+ * socket write), so the message handlers send a transaction as two round trips: its reads together
+ * with `START TRANSACTION`, and its writes together with `COMMIT`. MikroORM (which the HTTP side
+ * keeps using) sends every statement, BEGIN and COMMIT on its own, so this pool sits beside it on
+ * the same database. Every connection works in UTC and READ COMMITTED: datetimes written by the
+ * application compare with the server's clock whatever the server's time zone, and locking reads
+ * of missing keys take no gap locks (batches of neighbouring orders never wait for each other).
+ */
+export interface SqlPool {
+  /** One statement outside any transaction (autocommit). */
+  query<T = unknown>(sql: string, params?: readonly unknown[]): Promise<T>;
+  /** A connection of its own (the relay's): never taken from the handlers' share of the pool. */
+  dedicated(): Promise<SqlConnection>;
+  acquire(): Promise<SqlConnection>;
+  close(): Promise<void>;
+}
+
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+}
+
+export interface SqlConnection {
+  /** Sends the statements in one round trip; one result per statement (rows, or a result header). */
+  run(statements: readonly Statement[]): Promise<unknown[]>;
+  /** Back to the pool; a connection that failed mid-transaction is destroyed instead. */
+  release(broken?: boolean): void;
+}
+
+export interface SqlPoolOptions {
+  env: Pick<BaseEnv, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD'>;
+  dbName: string;
+  connectionLimit: number;
+}
+
+/** Joins statements into one multi-statement text; `?` placeholders are filled by mysql2 (escaped). */
+function joined(statements: readonly Statement[]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  for (const statement of statements) if (statement.params) params.push(...statement.params);
+  return { sql: statements.map((statement) => statement.sql).join(';\n'), params };
+}
+
+function wrap(connection: PoolConnection): SqlConnection {
+  return {
+    async run(statements) {
+      if (statements.length === 0) return [];
+      const { sql, params } = joined(statements);
+      const [results] = await connection.query({ sql, values: params });
+      return statements.length === 1 ? [results] : (results as unknown[]);
+    },
+    release(broken = false) {
+      if (broken) connection.destroy();
+      else connection.release();
+    },
+  };
+}
+
+const sessionSetup = "set time_zone = '+00:00'; set session transaction isolation level read committed";
+
+export function openSqlPool(options: SqlPoolOptions): SqlPool {
+  const settings = {
+    host: options.env.DB_HOST,
+    port: options.env.DB_PORT,
+    user: options.env.DB_USER,
+    password: options.env.DB_PASSWORD,
+    database: options.dbName,
+    multipleStatements: true,
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    jsonStrings: true,
+    charset: 'utf8mb4',
+  } as const;
+  const pool: Pool = createPool({ ...settings, connectionLimit: options.connectionLimit, maxIdle: options.connectionLimit, enableKeepAlive: true });
+  pool.pool.on('connection', (connection) => {
+    connection.query(sessionSetup);
+  });
+
+  return {
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      const [rows] = await pool.query({ sql, values: [...params] });
+      return rows as T;
+    },
+    async acquire() {
+      return wrap(await pool.getConnection());
+    },
+    async dedicated() {
+      const { createConnection } = await import('mysql2/promise');
+      const connection = await createConnection(settings);
+      await connection.query(sessionSetup);
+      return {
+        async run(statements) {
+          if (statements.length === 0) return [];
+          const { sql, params } = joined(statements);
+          const [results] = await connection.query({ sql, values: params });
+          return statements.length === 1 ? [results] : (results as unknown[]);
+        },
+        release() {
+          connection.destroy();
+        },
+      };
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+const connectionLostCodes = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_CLOSED', 'ER_CMD_CONNECTION_CLOSED', 'ER_SOCKET_UNEXPECTED_CLOSE']);
+
+/** A connection error leaves the connection unusable; anything else (a deadlock, a constraint) does not. */
+export function isConnectionBroken(error: unknown): boolean {
+  const candidate = error as { code?: unknown; fatal?: unknown } | null;
+  return candidate?.fatal === true || (typeof candidate?.code === 'string' && connectionLostCodes.has(candidate.code));
+}
