@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import { httpServerSpans } from '../observability/http-tracing.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import { counter, histogram } from '../observability/metrics.ts';
+import { accessLog } from './access-log.ts';
 import { pageSecurityHeaders } from './page-security-headers.ts';
 import { problemContentType, ProblemError, type Problem } from './problem.ts';
 
@@ -40,7 +41,7 @@ export interface CreateAppOptions {
 }
 
 /**
- * The HTTP app every service starts from: request ids, browser security headers (CSP and
+ * The HTTP app every service starts from: request ids, one access-log line per request, browser security headers (CSP and
  * friends), a body size limit, JSON-only bodies, RED metrics, and every error — validation, not found, unexpected — as application/problem+json.
  */
 export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenAPIHono<E> {
@@ -56,6 +57,7 @@ export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenA
 
   if (options.tracing?.enabled) app.use('*', httpServerSpans(options.tracing));
   app.use('*', requestId());
+  app.use('*', accessLog(logger));
   app.use('*', pageSecurityHeaders());
   app.use('*', async (c, next) => {
     const started = performance.now();
