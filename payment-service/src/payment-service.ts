@@ -35,9 +35,7 @@ export const paymentService: ServiceDefinition = {
         addPaymentRoutes(app, { queries: paymentQueries });
         addCustomerRoutes(app, { queries: creditQueries });
       },
-      consumers: [
-        paymentCommandRoute({ outbox: messaging.outbox, clock, ids, metrics }),
-      ],
+      consumers: [paymentCommandRoute({ outbox: messaging.outbox, clock, ids, metrics })],
       onStart: () => openCreditAccounts(seedCreditAccounts),
     };
   },

@@ -39,9 +39,7 @@ export const productService: ServiceDefinition = {
           addStock: addStock(catalog),
         });
       },
-      consumers: [
-        stockCommandRoute({ outbox: messaging.outbox, clock, metrics }),
-      ],
+      consumers: [stockCommandRoute({ outbox: messaging.outbox, clock, metrics })],
       async onStart() {
         const { created } = await seed();
         const published = await republish();

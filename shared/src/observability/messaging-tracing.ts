@@ -1,6 +1,16 @@
 import type { Envelope } from '../contracts/envelope.ts';
 import type { IncomingRecord } from '../kafka/kafka-client.ts';
-import { activeTraceId, contextFromHeaders, recordError, SpanKind, traceIdOf, traceparentOf, tracingActive, type Span, type Tracing } from './tracing.ts';
+import {
+  activeTraceId,
+  contextFromHeaders,
+  recordError,
+  SpanKind,
+  traceIdOf,
+  traceparentOf,
+  tracingActive,
+  type Span,
+  type Tracing,
+} from './tracing.ts';
 import { trace, context } from '@opentelemetry/api';
 
 // Kafka spans after the OpenTelemetry messaging conventions: the outbox row carries the trace
