@@ -1,4 +1,4 @@
-// Consumes payment-request in the given group; commits offsets after each record; on the record for
+// Consumes payment-request in the given group; commits offsets after each batch; on the record for
 // the doomed order it commits the handler's transaction and then dies with SIGKILL before the
 // offset can be committed — the crash the inbox must absorb.
 import { createMessageConsumer, route } from '../src/inbox/message-consumer.ts';
@@ -8,22 +8,19 @@ import { applyEffect, openMessagingFixture, testLogger } from './messaging-fixtu
 const [dbName, groupId, doomedOrderId] = process.argv.slice(2);
 const fixture = await openMessagingFixture.reuse(dbName);
 const consumer = createMessageConsumer({
-  orm: fixture.orm,
+  pool: fixture.pool,
   kafka: fixture.kafka,
   producer: fixture.producer,
   groupId,
   logger: testLogger,
   metrics: fixture.metrics,
   fromBeginning: false,
-  commitEveryMessage: true,
+  commitEveryBatch: true,
   routes: [
-    route(topics.paymentRequest, async (message, context) => {
-      const { em, envelope } = context;
+    route(topics.paymentRequest, async (message, { tx, envelope }) => {
       if (message.type !== 'ChargePayment') return;
-      await applyEffect(em, envelope.orderId!, message.payload.amount);
-      if (envelope.orderId === doomedOrderId) context.afterCommit(() => {
-        process.kill(process.pid, 'SIGKILL');
-      });
+      applyEffect(tx, envelope.orderId!, message.payload.amount);
+      if (envelope.orderId === doomedOrderId) tx.afterCommit(() => void process.kill(process.pid, 'SIGKILL'));
     }),
   ],
 });

@@ -4,10 +4,14 @@ import { Registry } from 'prom-client';
 import { isolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import { freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
 import { messagingMigration } from '../src/db/messaging-migration.ts';
-import { migrate, openOrm, type Em, type Orm } from '../src/db/orm.ts';
+import { migrate, openOrm, type Orm } from '../src/db/orm.ts';
+import { openSqlPool, type SqlPool } from '../src/db/sql-pool.ts';
+import { rowsOf, type SqlTransaction } from '../src/db/sql-transaction.ts';
 import { InboxMessage } from '../src/inbox/inbox-message.entity.ts';
 import type { KafkaClient, KafkaProducer } from '../src/kafka/kafka-client.ts';
 import { createOutbox, type Outbox } from '../src/outbox/outbox.ts';
+import { createOutboxPublisher, type OutboxPublisher } from '../src/outbox/outbox-publisher.ts';
+import { createOutboxRelay, type OutboxRelay } from '../src/outbox/outbox-relay.ts';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity.ts';
 import { systemClock } from '../src/runtime/clock.ts';
 import { randomIds } from '../src/runtime/ids.ts';
@@ -27,9 +31,13 @@ const kernelTopicPrefix = 'it-kernel-';
 
 export interface MessagingFixture {
   orm: Orm;
+  pool: SqlPool;
   kafka: KafkaClient;
   producer: KafkaProducer;
+  /** Publishes on commit (with the fixture's relay as its safety net). */
   outbox: Outbox;
+  publisher: OutboxPublisher;
+  relay: OutboxRelay;
   metrics: Registry;
   close(): Promise<void>;
 }
@@ -52,31 +60,45 @@ openMessagingFixture.reuse = async function reuse(dbName: string): Promise<Messa
   const topicsOfTests = await isolatedKafka('kernel', kernelTopicPrefix);
   const kafka = topicsOfTests.kafka;
   const producer = await kafka.producer();
+  const pool = openSqlPool({ env: testEnv, dbName, connectionLimit: 8 });
+  const metrics = new Registry();
+  const relay = createOutboxRelay({ pool, producer, clock: systemClock, logger: testLogger, metrics });
+  const publisher = createOutboxPublisher({ pool, producer, clock: systemClock, logger: testLogger, metrics, nudgeRelay: () => relay.nudge() });
   return {
     orm,
+    pool,
     kafka,
     producer,
-    outbox: createOutbox({ ids: randomIds, clock: systemClock }),
-    metrics: new Registry(),
+    outbox: createOutbox({ ids: randomIds, clock: systemClock, publisher }),
+    publisher,
+    relay,
+    metrics,
     async close() {
+      await publisher.stop();
+      await relay.stop();
       await producer.disconnect();
+      await pool.close();
       await orm.close(true);
     },
   };
 };
 
-/** The business effect a test handler applies: counts applications and remembers amounts in order. */
-export async function applyEffect(em: Em, orderId: string, amount: number): Promise<void> {
-  await em.execute(
-    `insert into test_effect (order_id, applied, amounts) values (?, 1, json_array(?))
-       on duplicate key update applied = applied + 1, amounts = json_array_append(amounts, '$', ?)`,
-    [orderId, amount, amount],
-  );
+/** The business effect a test handler applies (with the batch's commit): counts applications and remembers amounts in order. */
+export function applyEffect(tx: SqlTransaction, orderId: string, amount: number): void {
+  tx.beforeCommit(() => ({
+    statements: [
+      {
+        sql: `insert into test_effect (order_id, applied, amounts) values (?, 1, json_array(?))
+                on duplicate key update applied = applied + 1, amounts = json_array_append(amounts, '$', ?)`,
+        params: [orderId, amount, amount],
+      },
+    ],
+  }));
 }
 
-export async function effects(orm: Orm): Promise<Map<string, { applied: number; amounts: number[] }>> {
-  const rows = await orm.em.fork().execute<{ order_id: string; applied: number; amounts: string | number[] }[]>(
-    'select order_id, applied, amounts from test_effect',
+export async function effects(of: { pool: SqlPool }): Promise<Map<string, { applied: number; amounts: number[] }>> {
+  const rows = rowsOf<{ order_id: string; applied: number; amounts: string | number[] }>(
+    await of.pool.query('select order_id, applied, amounts from test_effect'),
   );
   return new Map(
     rows.map((row) => [

@@ -8,6 +8,10 @@ import { deadLetterHeaders } from '../src/dead-letters/dead-letter-publisher.ts'
 import { createMessageConsumer, route, type MessageConsumer } from '../src/inbox/message-consumer.ts';
 import type { IncomingRecord, KafkaConsumer, KafkaProducer } from '../src/kafka/kafka-client.ts';
 import { createOutboxRelay } from '../src/outbox/outbox-relay.ts';
+import { createOutbox } from '../src/outbox/outbox.ts';
+import { inTransaction, rowsOf } from '../src/db/sql-transaction.ts';
+import { systemClock } from '../src/runtime/clock.ts';
+import { randomIds } from '../src/runtime/ids.ts';
 import { applyEffect, effects, openMessagingFixture, testLogger, type MessagingFixture } from './messaging-fixture.ts';
 
 const dbName = 'kernel_test';
@@ -20,28 +24,45 @@ const deadLetters: IncomingRecord[] = [];
 const poisonOrders = new Set<string>();
 const handedToHandler: string[] = [];
 
+/** Commits a charge command; the outbox publishes it on commit. */
 async function commitCharge(orderId: string, amount: number, key?: string): Promise<void> {
-  await fixture.orm.em.fork().transactional(async (em) => {
-    fixture.outbox.add(em, { type: 'ChargePayment', orderId, key, payload: { customerId, amount } });
+  await inTransaction(fixture.pool, async (tx) => {
+    fixture.outbox.add(tx, { type: 'ChargePayment', orderId, key, payload: { customerId, amount } });
+  });
+}
+
+/** The outbox of a process that dies right after its COMMIT: its rows wait for a relay (no grace period). */
+const diedAfterCommit = () =>
+  createOutbox({ ids: randomIds, clock: systemClock, graceMs: 0, publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} } });
+
+async function commitLeftToRelay(orderId: string, amount: number, key?: string): Promise<void> {
+  const outbox = diedAfterCommit();
+  await inTransaction(fixture.pool, async (tx) => {
+    outbox.add(tx, { type: 'ChargePayment', orderId, key, payload: { customerId, amount } });
   });
 }
 
 function relayWith(producer: KafkaProducer, batchSize?: number) {
-  return createOutboxRelay({ orm: fixture.orm, producer, logger: testLogger, metrics: fixture.metrics, batchSize });
+  return createOutboxRelay({ pool: fixture.pool, producer, clock: systemClock, logger: testLogger, metrics: fixture.metrics, batchSize });
 }
+
+const rowsOfKey = async (key: string) =>
+  rowsOf<{ body: string; sent_at: string | null; attempts: number }>(
+    await fixture.pool.query('select body, sent_at, attempts from outbox_message where message_key = ? order by id', [key]),
+  );
 
 async function duplicatesSkipped(of: MessagingFixture = fixture): Promise<number> {
   const metric = await of.metrics.getSingleMetric('inbox_messages_handled_total')!.get();
   return metric.values.filter((v) => v.labels.outcome === 'duplicate').reduce((sum, v) => sum + v.value, 0);
 }
 
-const appliedOf = async (orderId: string) => (await effects(fixture.orm)).get(orderId)?.applied ?? 0;
+const appliedOf = async (orderId: string) => (await effects(fixture)).get(orderId)?.applied ?? 0;
 
 describe('messaging kernel against real MariaDB and Kafka', () => {
   beforeAll(async () => {
     fixture = await openMessagingFixture(dbName);
     consumer = createMessageConsumer({
-      orm: fixture.orm,
+      pool: fixture.pool,
       kafka: fixture.kafka,
       producer: fixture.producer,
       groupId: `kernel-test-${randomUUID()}`,
@@ -49,11 +70,11 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       metrics: fixture.metrics,
       fromBeginning: false,
       routes: [
-        route(topics.paymentRequest, async (message, { em, envelope }) => {
+        route(topics.paymentRequest, async (message, { tx, envelope }) => {
           handedToHandler.push(envelope.messageId);
           if (message.type !== 'ChargePayment') return;
           if (poisonOrders.has(envelope.orderId!)) throw new Error('handler bug for this order');
-          await applyEffect(em, envelope.orderId!, message.payload.amount);
+          applyEffect(tx, envelope.orderId!, message.payload.amount);
         }),
       ],
     });
@@ -78,16 +99,13 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     const orderId = randomUUID();
     const sentinel = randomUUID();
     await commitCharge(orderId, 100);
-    const relay = relayWith(fixture.producer);
-    await relay.drain();
-    const [row] = await fixture.orm.em
-      .fork()
-      .execute<{ body: string; sent_at: Date | null }[]>('select body, sent_at from outbox_message where message_key = ?', [orderId]);
+    // published on commit, and marked sent once the broker acknowledged it
+    const [row] = await eventually(() => rowsOfKey(orderId), (rows) => rows[0]?.sent_at !== null);
     expect(row.sent_at).not.toBeNull();
+    await eventually(() => appliedOf(orderId), (n) => n === 1);
     const before = await duplicatesSkipped();
     await fixture.producer.send([{ topic: topics.paymentRequest, key: orderId, value: row.body }]);
     await commitCharge(sentinel, 1, orderId); // same key → same partition, after the duplicate
-    await relay.drain();
     await eventually(() => appliedOf(sentinel), (n) => n === 1);
     expect(await appliedOf(orderId)).toBe(1);
     expect(await duplicatesSkipped()).toBe(before + 1);
@@ -95,7 +113,7 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
 
   it('publishes again after a relay dies between publish and marking sent, and the effect stays single', async () => {
     const orderId = randomUUID();
-    await commitCharge(orderId, 200);
+    await commitLeftToRelay(orderId, 200);
     let calls = 0;
     const crashingProducer: KafkaProducer = {
       async send(records) {
@@ -106,19 +124,14 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     };
     const relay = relayWith(crashingProducer);
     await relay.drain();
-    const pending = await fixture.orm.em
-      .fork()
-      .execute<{ attempts: number; sent_at: Date | null }[]>('select attempts, sent_at from outbox_message where message_key = ?', [orderId]);
+    const pending = await rowsOfKey(orderId);
     expect(pending[0]).toMatchObject({ attempts: 1, sent_at: null });
     await eventually(
       async () => {
         await relay.drain();
-        return (await fixture.orm.em.fork().execute<{ n: number }[]>(
-          'select count(*) as n from outbox_message where message_key = ? and sent_at is null',
-          [orderId],
-        ))[0].n;
+        return (await rowsOfKey(orderId)).filter((row) => row.sent_at === null).length;
       },
-      (n) => Number(n) === 0,
+      (n) => n === 0,
     );
     expect(calls).toBe(2);
     await eventually(() => appliedOf(orderId), (n) => n === 1);
@@ -143,27 +156,24 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    const relay = relayWith(fixture.producer);
     await commitCharge(warmUp, 1, doomed);
-    await relay.drain();
-    const crashApplied = async (orderId: string) => (await effects(crashFixture.orm)).get(orderId)?.applied ?? 0;
+    const crashApplied = async (orderId: string) => (await effects(crashFixture)).get(orderId)?.applied ?? 0;
     await eventually(() => crashApplied(warmUp), (n) => n >= 1);
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the warm-up's offset commit
     await commitCharge(doomed, 300);
-    await relay.drain();
     expect(await exited).toBe('SIGKILL');
     expect(await crashApplied(doomed)).toBe(1);
 
     const resumed = createMessageConsumer({
-      orm: crashFixture.orm,
+      pool: crashFixture.pool,
       kafka: crashFixture.kafka,
       producer: crashFixture.producer,
       groupId,
       logger: testLogger,
       metrics: crashFixture.metrics,
       routes: [
-        route(topics.paymentRequest, async (message, { em, envelope }) => {
-          if (message.type === 'ChargePayment') await applyEffect(em, envelope.orderId!, message.payload.amount);
+        route(topics.paymentRequest, async (message, { tx, envelope }) => {
+          if (message.type === 'ChargePayment') applyEffect(tx, envelope.orderId!, message.payload.amount);
         }),
       ],
     });
@@ -180,37 +190,39 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
   it('publishes nothing for a rolled-back transaction', async () => {
     const orderId = randomUUID();
     await expect(
-      fixture.orm.em.fork().transactional(async (em) => {
-        fixture.outbox.add(em, { type: 'ChargePayment', orderId, payload: { customerId, amount: 5 } });
-        await em.flush();
-        throw new Error('business rule failed after the outbox row was written');
+      inTransaction(fixture.pool, async (tx) => {
+        fixture.outbox.add(tx, { type: 'ChargePayment', orderId, payload: { customerId, amount: 5 } });
+        await tx.run([{ sql: 'select 1' }]);
+        throw new Error('business rule failed after the outbox row was queued');
       }),
     ).rejects.toThrow('business rule failed');
-    const rows = await fixture.orm.em
-      .fork()
-      .execute<{ n: number }[]>('select count(*) as n from outbox_message where message_key = ?', [orderId]);
-    expect(Number(rows[0].n)).toBe(0);
+    expect(await rowsOfKey(orderId)).toEqual([]);
     const sentinel = randomUUID();
     await commitCharge(sentinel, 1, orderId);
-    await relayWith(fixture.producer).drain();
     await eventually(() => appliedOf(sentinel), (n) => n === 1);
     expect(await appliedOf(orderId)).toBe(0);
   });
 
-  it('refuses to queue a message that breaks its own contract', async () => {
+  it('types what a producer may queue by its message type (a wrong payload does not compile)', async () => {
+    const orderId = randomUUID();
     await expect(
-      fixture.orm.em.fork().transactional(async (em) => {
-        fixture.outbox.add(em, { type: 'ChargePayment', orderId: randomUUID(), payload: { customerId, amount: -1 } });
+      inTransaction(fixture.pool, async (tx) => {
+        // @ts-expect-error ChargePayment's amount is a number of KRW
+        fixture.outbox.add(tx, { type: 'ChargePayment', orderId, payload: { customerId, amount: 'a lot' } });
+        // @ts-expect-error there is no such message type
+        fixture.outbox.add(tx, { type: 'ChargeEverything', orderId, payload: {} });
       }),
-    ).rejects.toThrow(/amount/);
+    ).rejects.toThrow('no topic carries message type ChargeEverything');
+    expect(await rowsOfKey(orderId)).toEqual([]);
   });
 
   it('lets two relays share one outbox: every row once, per-key order kept', async () => {
     const keys = Array.from({ length: 20 }, () => randomUUID());
     const perKey = 25;
-    await fixture.orm.em.fork().transactional(async (em) => {
+    const outbox = diedAfterCommit();
+    await inTransaction(fixture.pool, async (tx) => {
       for (let sequence = 1; sequence <= perKey; sequence++) {
-        for (const key of keys) fixture.outbox.add(em, { type: 'ChargePayment', orderId: key, payload: { customerId, amount: sequence } });
+        for (const key of keys) outbox.add(tx, { type: 'ChargePayment', orderId: key, payload: { customerId, amount: sequence } });
       }
     });
     const secondProducer = await fixture.kafka.producer();
@@ -220,7 +232,7 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       await Promise.all([0, 1, 2, 3].map((i) => relays[i % 2].drain()));
       await Promise.all(relays.map((relay) => relay.drain()));
       const all = await eventually(
-        () => effects(fixture.orm),
+        () => effects(fixture),
         (map) => keys.every((key) => (map.get(key)?.applied ?? 0) >= perKey),
         30_000,
       );
@@ -250,7 +262,6 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     ]);
     const next = randomUUID();
     await commitCharge(next, 7, key);
-    await relayWith(fixture.producer).drain();
     await eventually(() => appliedOf(next), (n) => n === 1);
     const mine = await eventually(
       async () => deadLetters.filter((record) => record.key === key),
@@ -271,7 +282,6 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     await commitCharge(poisoned, 9);
     const next = randomUUID();
     await commitCharge(next, 9, poisoned);
-    await relayWith(fixture.producer).drain();
     await eventually(() => appliedOf(next), (n) => n === 1);
     const [letter] = await eventually(
       async () => deadLetters.filter((record) => record.key === poisoned),
