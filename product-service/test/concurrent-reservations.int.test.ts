@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '#shared/contracts/topics.ts';
 import type { RunningService } from '#shared/runtime/service-host.ts';
-import { systemClock } from '#shared/runtime/clock.ts';
+import { inTransaction } from '#shared/db/sql-transaction.ts';
 import { reserveStock } from '../src/reservations/reserve-stock.ts';
+import { loadOrders, lockProducts, saveStockBook, stockBookOf } from '../src/reservations/stock-book.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
 import {
   createTestProduct,
@@ -18,6 +19,7 @@ import {
 const customerId = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 let kafka: IsolatedKafka;
 let service: RunningService;
+let replica: RunningService;
 let http: HttpClient;
 let probe: SagaProbe;
 
@@ -37,18 +39,22 @@ async function stockInvariantViolations(): Promise<number> {
 describe('many orders on one product at once', () => {
   beforeAll(async () => {
     kafka = await isolatedKafka('product-concurrency');
-    service = await startProductService('product_concurrency_test', kafka);
+    const groupId = `product-concurrency-${randomUUID()}`;
+    service = await startProductService('product_concurrency_test', kafka, { groupId });
+    // A second replica on the same database and consumer group: batches of both race for the same product rows.
+    replica = await startProductService('product_concurrency_test', kafka, { groupId, freshDb: false });
     http = httpClient(service);
     probe = await openSagaProbe(kafka.kafka, [topics.productReservationResponse]);
   });
 
   afterAll(async () => {
     await probe?.close();
+    await replica?.stop();
     await service?.stop();
     await kafka?.close();
   });
 
-  it('200 orders of 1 unit against a stock of 50: exactly 50 reserved, 150 rejected, never oversold', async () => {
+  it('200 orders of 1 unit against a stock of 50, decided by concurrent batches of two replicas: exactly 50 reserved, 150 rejected, never oversold', async () => {
     const product = await createTestProduct(http, { price: 1_000, quantity: 50 });
     const orderIds = Array.from({ length: 200 }, () => randomUUID());
     // A second, seed product in every other order: two products locked per transaction, in id order.
@@ -85,34 +91,31 @@ describe('many orders on one product at once', () => {
     expect(await stockInvariantViolations()).toBe(0);
   });
 
-  it('commits concurrent multi-product reservations on the first attempt (no false optimistic-lock failures)', async () => {
+  it('commits concurrent batches that lock overlapping products on the first attempt (id order: no deadlock)', async () => {
     const first = await createTestProduct(http, { price: 100, quantity: 1_000 });
     const second = await createTestProduct(http, { price: 200, quantity: 1_000 });
-    const reserve = reserveStock({ clock: systemClock });
-    // Straight through the use case, without the consumer's retries: every attempt has to succeed.
-    const attempts = await Promise.allSettled(
-      Array.from({ length: 20 }, () =>
-        service.deps.orm.em.fork().transactional(async (em) => {
-          // A plain read first fixes this transaction's REPEATABLE READ snapshot before the product locks.
-          await em.execute('select count(*) from product');
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          return reserve(
-            em,
-            {
-              orderId: randomUUID(),
-              items: [
-                { productId: second.id, quantity: 1, price: 200 },
-                { productId: first.id, quantity: 2, price: 100 },
-              ],
-            },
-            async () => {}, // no reply: this test is about the stock
-          );
-        }),
-      ),
-    );
+    // Straight through the stock book, without the consumer's retries: every batch has to commit.
+    const batch = (orders: number) =>
+      inTransaction(service.deps.messaging.pool, async (tx) => {
+        const orderIds = Array.from({ length: orders }, () => randomUUID());
+        const book = stockBookOf(await tx.run(loadOrders(orderIds)));
+        // items name the products in the opposite order of their ids: the lock order is the book's
+        await lockProducts(book, [second.id, first.id], tx);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const now = new Date();
+        for (const orderId of orderIds) {
+          const items = [
+            { productId: second.id, quantity: 1, price: 200 },
+            { productId: first.id, quantity: 2, price: 100 },
+          ];
+          expect(reserveStock(book, { orderId, items }, now)).toEqual({ ok: true });
+        }
+        saveStockBook(book, tx, now);
+      });
+    const attempts = await Promise.allSettled(Array.from({ length: 10 }, () => batch(3)));
     const failures = attempts.flatMap((attempt) => (attempt.status === 'rejected' ? [String(attempt.reason)] : []));
     expect(failures).toEqual([]);
-    expect(await productState(http, first.id)).toMatchObject({ reserved: 40 });
-    expect(await productState(http, second.id)).toMatchObject({ reserved: 20 });
+    expect(await productState(http, first.id)).toMatchObject({ reserved: 60 });
+    expect(await productState(http, second.id)).toMatchObject({ reserved: 30 });
   });
 });

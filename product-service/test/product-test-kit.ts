@@ -14,13 +14,14 @@ export { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-
  * Starts the product service in-process on its own database, topics and new consumer group. It
  * trusts the test issuer's keys (a JWKS file), since no order service runs next to it.
  */
-export async function startProductService(dbName: string, isolated: IsolatedKafka, options: { freshDb?: boolean } = {}): Promise<RunningService> {
+/** `groupId`: join another instance's consumer group (a second replica on the same database). */
+export async function startProductService(dbName: string, isolated: IsolatedKafka, options: { freshDb?: boolean; groupId?: string } = {}): Promise<RunningService> {
   if (options.freshDb ?? true) await freshDatabase(dbName);
   return startService(productService, {
     port: 0,
     dbName,
     env: {
-      KAFKA_GROUP_ID: `product-test-${randomUUID()}`,
+      KAFKA_GROUP_ID: options.groupId ?? `product-test-${randomUUID()}`,
       KAFKA_NEW_GROUP_FROM: 'latest',
       KAFKA_TOPIC_PREFIX: isolated.prefix,
       QUEUE_PREFIX: isolated.prefix.replace(/-$/, ''),
