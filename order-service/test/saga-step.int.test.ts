@@ -4,14 +4,15 @@ import { Redis } from 'ioredis';
 import { topicLayout } from '#shared/contracts/topics.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
-import { createOutbox } from '#shared/outbox/outbox.ts';
+import { inTransaction, rowsOf } from '#shared/db/sql-transaction.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
-import { randomIds } from '#shared/runtime/ids.ts';
+import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
 import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
 import { orderService } from '../src/order-service.ts';
-import { createSagaSteps } from '../src/saga/saga-step.ts';
+import { lockSagaRowsNow } from '../src/saga/saga-rows.ts';
+import { createSagaSteps, type StepOutcome } from '../src/saga/saga-step.ts';
 
 const dbName = 'order_step_test';
 const prefix = `it-order-${Date.now().toString(36)}-`;
@@ -40,17 +41,37 @@ async function seedCatalog(svc: RunningService) {
   }
 }
 
-async function placeOrder(svc: RunningService): Promise<string> {
+async function postOrder(svc: RunningService, body: unknown): Promise<Response> {
   // An admin may place an order for any customer (no payment service here to vouch for customers).
   const admin = await inProcessTokens(svc.app).adminHeaders();
-  const response = await svc.app.request('/api/v1/orders', {
-    method: 'POST',
-    headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify(orderBody(customers.rich, [{ product: products.coffee, quantity: 1 }])),
-  });
+  return svc.app.request('/api/v1/orders', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function placeOrder(svc: RunningService): Promise<string> {
+  const response = await postOrder(svc, orderBody(customers.rich, [{ product: products.coffee, quantity: 1 }]));
   expect(response.status).toBe(201);
   return ((await response.json()) as { orderTrackingId: string }).orderTrackingId;
 }
+
+/** The step handler on its own, on the service's database (as the runner uses it). */
+const stepsOf = (svc: RunningService) => createSagaSteps({ outbox: svc.deps.messaging.outbox, clock: systemClock });
+
+/** Delivers one event to an order in a transaction of its own, through the step handler. */
+function deliver(svc: RunningService, orderId: string, event: OrderSagaEvent): Promise<StepOutcome> {
+  const steps = stepsOf(svc);
+  return inTransaction(svc.deps.messaging.pool, async (tx) => {
+    const rows = await lockSagaRowsNow(tx, [orderId]);
+    const [outcome] = steps.apply(tx, rows, [{ kind: 'event', orderId, event, origin: { source: 'kafka', messageId: randomUUID() } }]);
+    return outcome;
+  });
+}
+
+const commandsWritten = async (svc: RunningService, orderId: string) =>
+  rowsOf<{ type: string; body: string }>(await svc.deps.messaging.pool.query('select type, body from outbox_message where message_key = ? order by id', [orderId])).map(
+    (row) => ({ type: row.type, payload: (JSON.parse(row.body) as { payload: unknown }).payload }),
+  );
+
+const orderCount = async (svc: RunningService) => Number(rowsOf<{ n: number }>(await svc.deps.messaging.pool.query('select count(*) as n from customer_order'))[0].n);
 
 const history = (svc: RunningService, orderId: string) =>
   svc.deps.orm.em
@@ -105,21 +126,49 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
 
   it('serialises concurrent events of one order: one applies, the duplicate is a recorded no-op', async () => {
     const orderId = await placeOrder(service);
-    const steps = createSagaSteps({ outbox: createOutbox({ ids: randomIds, clock: systemClock }), clock: systemClock });
-    const deliver = () =>
-      service.deps.orm.em
-        .fork()
-        .transactional((em) => steps.advance(em, orderId, { type: 'StockReserved' }, { source: 'kafka', messageId: randomUUID() }));
-    const outcomes = await Promise.all([deliver(), deliver(), deliver()]);
+    const outcomes = await Promise.all([1, 2, 3].map(() => deliver(service, orderId, { type: 'StockReserved' })));
     const changed = outcomes.map((o) => (o.kind === 'applied' ? o.result.changed : null));
     expect(changed.filter(Boolean)).toHaveLength(1);
     const events = await history(service, orderId);
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
     expect(events.filter((e) => e.event_type === 'StockReserved').map((e) => Boolean(e.changed)).sort((a, b) => Number(a) - Number(b))).toEqual([false, false, true]);
-    const [charges] = await service.deps.orm.em
-      .fork()
-      .execute<{ n: number }[]>("select count(*) as n from outbox_message where message_key = ? and type = 'ChargePayment'", [orderId]);
-    expect(Number(charges.n)).toBe(1);
+    expect((await commandsWritten(service, orderId)).filter((c) => c.type === 'ChargePayment')).toHaveLength(1);
+  });
+
+  // Every command a transition emits is an outbox row written in the same transaction, with its
+  // payload: along the forward path, a payment failure, a refused confirmation and a late payment.
+  it.each([
+    ['confirmed', [{ type: 'StockReserved' }, { type: 'PaymentCompleted', paymentId: randomUUID() }, { type: 'StockConfirmed' }]],
+    ['payment failed', [{ type: 'StockReserved' }, { type: 'PaymentFailed', reason: 'no money' }, { type: 'StockReleased' }]],
+    ['confirmation refused', [{ type: 'StockReserved' }, { type: 'PaymentCompleted', paymentId: randomUUID() }, { type: 'StockConfirmRejected', reason: 'gone' }, { type: 'StockReleased' }, { type: 'PaymentRefunded' }]],
+    ['cancelled by an operator, then a late payment', [{ type: 'StockReserved' }, { type: 'CancellationRequested', reason: 'ops' }, { type: 'PaymentCompleted', paymentId: randomUUID() }]],
+  ] as [string, OrderSagaEvent[]][])('writes the outbox rows of every command a step emits: %s', async (_name, events) => {
+    const orderId = await placeOrder(service);
+    let written = await commandsWritten(service, orderId);
+    expect(written.map((c) => c.type)).toEqual(['ReserveStock']);
+    for (const event of events) {
+      const outcome = await deliver(service, orderId, event);
+      expect(outcome.kind).toBe('applied');
+      const emitted = outcome.kind === 'applied' ? outcome.result.effects.flatMap((e) => (e.kind === 'command' ? [{ type: e.command, payload: e.payload }] : [])) : [];
+      const now = await commandsWritten(service, orderId);
+      expect(now.slice(written.length)).toEqual(emitted);
+      written = now;
+    }
+    expect(written.length).toBeGreaterThan(events.length - 1);
+  });
+
+  it('refuses an order whose unit price or total does not match the catalog (422, nothing stored)', async () => {
+    const before = await orderCount(service);
+    const right = orderBody(customers.rich, [{ product: products.coffee, quantity: 2 }]);
+    const wrongTotal = await postOrder(service, { ...right, price: right.price + 1 });
+    expect(wrongTotal.status).toBe(422);
+    expect(((await wrongTotal.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['price']);
+    const wrongUnit = await postOrder(service, { ...right, items: [{ ...right.items[0], price: right.items[0].price - 1 }], price: right.price - 2 });
+    expect(wrongUnit.status).toBe(422);
+    expect(((await wrongUnit.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['items.0.price']);
+    const unknown = await postOrder(service, { ...right, items: [{ ...right.items[0], productId: randomUUID() }] });
+    expect(unknown.status).toBe(422);
+    expect(await orderCount(service)).toBe(before);
   });
 
   it('dead-letters a reply for an order it does not know', async () => {
