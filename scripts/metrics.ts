@@ -1,23 +1,20 @@
 // npm run metrics -- [--order-url URL] [--product-url URL] [--payment-url URL] [--watch SECONDS]
 // One screen of the platform's state from the three services' /metrics (default: the local ports
 // ORDER_PORT/PRODUCT_PORT/PAYMENT_PORT or 8181/8182/8183). --watch repeats it, with sagas/s.
-import { parseArgs } from 'node:util';
+import { parseCliArgs, usageError } from './lib/cli-args.ts';
 import { parsePrometheusText } from './metrics/prometheus-text.ts';
 import { summarize, type Scrape, type ServiceKey } from './metrics/summary.ts';
 
-const { values } = parseArgs({
-  options: {
+const usage = 'usage: npm run metrics -- [--order-url URL] [--product-url URL] [--payment-url URL] [--watch SECONDS]';
+const values = parseCliArgs(
+  {
     'order-url': { type: 'string' },
     'product-url': { type: 'string' },
     'payment-url': { type: 'string' },
     watch: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
   },
-});
-if (values.help) {
-  console.log('npm run metrics -- [--order-url URL] [--product-url URL] [--payment-url URL] [--watch SECONDS]');
-  process.exit(0);
-}
+  usage,
+);
 
 const env = process.env;
 const urls: Record<ServiceKey, string> = {
@@ -41,10 +38,7 @@ const scrapeAll = () => Promise.all((['order', 'product', 'payment'] as const).m
 const header = () => `${new Date().toISOString()}  order ${urls.order}  product ${urls.product}  payment ${urls.payment}\n`;
 
 const watchSeconds = values.watch === undefined ? null : Number(values.watch);
-if (watchSeconds !== null && !(watchSeconds > 0)) {
-  console.error(`--watch must be a positive number of seconds, got "${values.watch}"`);
-  process.exit(2);
-}
+if (watchSeconds !== null && !(watchSeconds > 0)) usageError(`--watch must be a positive number of seconds, got "${values.watch}"`, usage);
 
 let scrapes = await scrapeAll();
 console.log(header() + summarize(scrapes));

@@ -14,7 +14,6 @@
 // They call it as an admin: --token, else $ORDER_SERVICE_TOKEN, else a token asked for with
 // $ADMIN_PASSWORD (default: the README's demo password).
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { baseEnvSchema, parseEnv } from '../shared/src/config/env.ts';
 import { openOrm } from '../shared/src/db/orm.ts';
 import { orderSagaMachine, ORDER_SAGA_VERSION } from '../statecharts/src/order-saga.machine.ts';
@@ -23,6 +22,7 @@ import { CustomerOrder } from '../order-service/src/orders/order.entity.ts';
 import { SagaEvent } from '../order-service/src/saga/saga-event.entity.ts';
 import { currentOrderSaga, replayStoredOrders } from '../order-service/src/operator/replay-stored-orders.ts';
 import { describeDivergence } from '../order-service/src/operator/saga-replay.ts';
+import { parseCliCommand } from './lib/cli-args.ts';
 import { tokenClient } from './lib/token-client.ts';
 
 const usage = `usage: npm run saga -- <command> [options]
@@ -41,9 +41,8 @@ options:
 
 class UsageError extends Error {}
 
-const { values: options, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
+const { values: options, positionals } = parseCliCommand(
+  {
     all: { type: 'boolean', default: false },
     since: { type: 'string' },
     url: { type: 'string' },
@@ -51,9 +50,9 @@ const { values: options, positionals } = parseArgs({
     reason: { type: 'string' },
     format: { type: 'string', default: 'mermaid' },
     out: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
   },
-});
+  usage,
+);
 
 const baseUrl = (options.url ?? process.env.ORDER_SERVICE_URL ?? 'http://127.0.0.1:8181').replace(/\/$/, '');
 
@@ -134,10 +133,7 @@ function printSaga(saga: any): void {
 
 async function main(): Promise<number> {
   const [command, ...rest] = positionals;
-  if (options.help || !command) {
-    console.log(usage);
-    return command || options.help ? 0 : 2;
-  }
+  if (!command) throw new UsageError('a command is needed');
   switch (command) {
     case 'replay':
       return replay(rest[0]);

@@ -7,16 +7,31 @@ type Values<T extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ op
  * trace), and `--help` prints the usage given.
  */
 export function parseCliArgs<const T extends ParseArgsOptionsConfig>(options: T, usage: string): Values<T> {
-  let values: Record<string, unknown>;
+  return parseCliCommand(options, usage, { maxPositionals: 0 }).values;
+}
+
+/** The same for CLIs with a command and arguments (`npm run saga -- replay <orderId>`): the positionals too. */
+export function parseCliCommand<const T extends ParseArgsOptionsConfig>(
+  options: T,
+  usage: string,
+  limits: { maxPositionals: number } = { maxPositionals: Infinity },
+): { values: Values<T>; positionals: string[] } {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    values = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h' } } }).values;
+    parsed = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: limits.maxPositionals > 0 });
+    if (parsed.positionals.length > limits.maxPositionals) throw new Error(`Unexpected argument '${parsed.positionals[limits.maxPositionals]}'`);
   } catch (error) {
-    console.error(`${(error as Error).message.split('\n')[0]}\n\n${usage}`);
-    process.exit(2);
+    usageError((error as Error).message.split('\n')[0].split('. To specify')[0], usage);
   }
-  if (values.help) {
+  if (parsed.values.help) {
     console.log(usage);
     process.exit(0);
   }
-  return values as Values<T>;
+  return { values: parsed.values as Values<T>, positionals: parsed.positionals };
+}
+
+/** A CLI's wrong use, found after parsing (a missing argument, two options that exclude each other): one line, the usage, exit 2. */
+export function usageError(message: string, usage: string): never {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
 }
