@@ -7,6 +7,7 @@
 // feed, invariants) with an admin token, all asked of the order service with $DEMO_CUSTOMER_PASSWORD
 // and $ADMIN_PASSWORD (demo defaults); --token (or $LOAD_TOKEN) is an admin token to use instead.
 import { parseCliArgs } from './lib/cli-args.ts';
+import { defaultFrontendPorts } from './lib/haproxy-config.ts';
 import { writeFileSync } from 'node:fs';
 import { runLoadTest } from './load/load-test.ts';
 import { orderServiceAuth } from './load/platform-api.ts';
@@ -46,8 +47,14 @@ const positive = (name: string, raw: string | undefined): number | undefined => 
 };
 
 const env = process.env;
+// --haproxy: the balancer build-and-run.sh starts, on the LB_* ports it was given (defaults: the DESIGN's 8080/8090/8100)
+const balancer = `http://${env.LB_BIND && env.LB_BIND !== '0.0.0.0' ? env.LB_BIND : '127.0.0.1'}`;
 const urls = values.haproxy
-  ? { order: 'http://127.0.0.1:8080', product: 'http://127.0.0.1:8090', payment: 'http://127.0.0.1:8100' }
+  ? {
+      order: `${balancer}:${env.LB_ORDER_PORT ?? defaultFrontendPorts.order}`,
+      product: `${balancer}:${env.LB_PRODUCT_PORT ?? defaultFrontendPorts.product}`,
+      payment: `${balancer}:${env.LB_PAYMENT_PORT ?? defaultFrontendPorts.payment}`,
+    }
   : {
       order: values['base-url'] ?? `http://127.0.0.1:${env.ORDER_PORT ?? 8181}`,
       product: values['product-url'] ?? `http://127.0.0.1:${env.PRODUCT_PORT ?? 8182}`,
@@ -61,6 +68,25 @@ if ((rate === undefined) !== (durationS === undefined)) {
 }
 const orders = positive('orders', values.orders)!;
 const token = values.token ?? env.LOAD_TOKEN;
+
+// Nothing is started here: a platform that is not running is one line saying what to start, not a fetch stack trace.
+const down = (
+  await Promise.all(
+    Object.entries(urls).map(async ([service, url]) => {
+      try {
+        await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+        return null;
+      } catch {
+        return `${service} (${url})`;
+      }
+    }),
+  )
+).filter(Boolean);
+if (down.length > 0) {
+  const hint = values.haproxy ? './scripts/build-and-run.sh --haproxy (or --replicas N)' : './scripts/build-and-run.sh';
+  console.error(`no answer from ${down.join(', ')}: start the platform first (${hint}), or point --base-url/--product-url/--payment-url at it`);
+  process.exit(1);
+}
 
 console.log(
   rate
