@@ -68,13 +68,31 @@ replica_port() { echo $((${ports[$1]} + REPLICA_PORT_STEP * ($2 - 1))); }
 # Replica 1 keeps the single-instance names (.run/order-service.pid/.log); others get a suffix.
 instance_name() { if (($2 == 1)); then echo "$1"; else echo "$1-$2"; fi; }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The replica an earlier run of this script started (--detach): its pid file names a live process of this service.
+started_here() { # service name
+  local pid
+  pid=$(cat ".run/$2.pid" 2>/dev/null || true)
+  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1/src/main.ts"
+}
+
+# What listens on a port, for the message (ss shows the program when it may).
+listener_of() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*' | head -1 | sed 's/users:((//' || true; }
+
 start_replica() { # service replica
   local service=$1 replica=$2 port name
   port=$(replica_port "$service" "$replica")
   name=$(instance_name "$service" "$replica")
-  if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
-    echo "$name: already running on $port"
-    return
+  if port_taken "$port"; then
+    if started_here "$service" "$name" && curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+      echo "$name: already running on $port (started by an earlier run)"
+      return
+    fi
+    local who
+    who=$(listener_of "$port")
+    echo "port $port ($name) is taken by a program this script did not start${who:+ ($who)}: stop it, or move the services with ORDER_PORT/PRODUCT_PORT/PAYMENT_PORT (./scripts/stop.sh stops what an earlier run started)" >&2
+    exit 1
   fi
   local env_vars=(PORT="$port" INSTANCE_ID="$replica")
   # Product and payment verify tokens with the order service's keys; it asks payment about customers.
@@ -117,8 +135,6 @@ if ((replicas > 1)); then
     for service in "${services[@]}"; do wait_healthy "$service" "$replica"; done
   done
 fi
-
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 ensure_haproxy() {
   HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
