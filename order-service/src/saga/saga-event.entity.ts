@@ -15,6 +15,8 @@ export const SagaEvent = defineEntity({
     event: p.json<Record<string, unknown>>(),
     source: p.string().length(20).$type<SagaEventSource>(),
     messageId: p.string().length(36).nullable(),
+    /** Who asked, for an operator's event (the subject of their admin token); null for every other source. */
+    actor: p.string().length(64).nullable(),
     stateBefore: p.string().length(60).nullable(),
     stateAfter: p.string().length(60),
     effects: p.json<SagaEffect[]>(),

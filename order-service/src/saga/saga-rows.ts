@@ -46,6 +46,7 @@ export interface SagaEventRow {
   event: Record<string, unknown>;
   source: SagaEventSource;
   messageId: string | null;
+  actor: string | null;
   stateBefore: string | null;
   stateAfter: string;
   effects: SagaEffect[];
@@ -201,8 +202,8 @@ function statementsOf(writes: SagaWrites): Statement[] {
   }
   if (writes.events.length > 0) {
     statements.push({
-      sql: `insert into saga_event (order_id, sequence, event_type, event, source, message_id, state_before, state_after, effects, changed, machine_version, occurred_at)
-            values ${valuesList(writes.events.length, 12)}`,
+      sql: `insert into saga_event (order_id, sequence, event_type, event, source, message_id, actor, state_before, state_after, effects, changed, machine_version, occurred_at)
+            values ${valuesList(writes.events.length, 13)}`,
       params: writes.events.flatMap((event) => [
         event.orderId,
         event.sequence,
@@ -210,6 +211,7 @@ function statementsOf(writes: SagaWrites): Statement[] {
         JSON.stringify(event.event),
         event.source,
         event.messageId,
+        event.actor,
         event.stateBefore,
         event.stateAfter,
         JSON.stringify(event.effects),

@@ -25,6 +25,8 @@ export interface EventOrigin {
   source: SagaEventSource;
   /** The Kafka message (or operator request) that carried the event; the cause of the commands it emits. */
   messageId?: string | null;
+  /** Who asked, for an operator's event (the subject of their admin token). */
+  actor?: string | null;
   /** The trace the commands it emits continue (the consume span of the message); default: the active one. */
   traceparent?: string | null;
 }
@@ -196,6 +198,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
       event: { ...event },
       source: origin.source,
       messageId: origin.messageId ?? null,
+      actor: origin.actor ?? null,
       stateBefore,
       stateAfter: stateName(next.value),
       effects: outcome.effects,
