@@ -6,7 +6,6 @@ import { CreateSigningKeys } from './order-0005-signing-keys.ts';
 import { CreateCustomerCredentials } from './order-0008-customer-credentials.ts';
 import { SagaEventActor } from './order-0009-saga-event-actor.ts';
 import { IdempotencyKeyPerCustomer } from './order-0007-idempotency-per-customer.ts';
-import { SagaEventActor } from './order-0009-saga-event-actor.ts';
 
 class CreateOrderTables extends Migration {
   override up(): void {
@@ -106,7 +105,6 @@ export const orderMigrations: MigrationObject[] = [
   { name: 'order-0005-signing-keys', class: CreateSigningKeys },
   { name: 'order-0006-order-trace-parent', class: OrderTraceParent },
   { name: 'order-0007-idempotency-per-customer', class: IdempotencyKeyPerCustomer },
-  { name: 'order-0009-saga-event-actor', class: SagaEventActor },
   { name: 'order-0008-customer-credentials', class: CreateCustomerCredentials },
   { name: 'order-0009-saga-event-actor', class: SagaEventActor },
 ];
