@@ -104,7 +104,12 @@ describe('payment service: the credit row is touched last (real MariaDB + Kafka)
     expect(await outboxTypes(orderId)).toEqual(['PaymentCompleted', 'PaymentRefunded']);
     expect(await creditOf(customerId)).toMatchObject({ balance: 10_000, version: 3 });
 
-    const topUp = await createTopUpCredit({ orm: service.deps.orm, clock: systemClock })({ customerId, amount: 500, idempotencyKey: null });
+    const topUp = await createTopUpCredit({ orm: service.deps.orm, clock: systemClock })({
+      customerId,
+      amount: 500,
+      idempotencyKey: null,
+      actor: 'ops-test',
+    });
     expect(topUp).toMatchObject({ kind: 'toppedUp', entry: { balanceAfter: 10_500 } });
     expect(await creditOf(customerId)).toMatchObject({ balance: 10_500, version: 4, consistent: true });
     expect(await ledgerOf(service, customerId)).toEqual([

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemContentType } from '#shared/http/problem.ts';
 import type { RunningService } from '#shared/runtime/service-host.ts';
 import { freshDatabase } from '../../tests/support/test-infra.ts';
+import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
 import { maxBalance } from '../src/credits/customer-credit.entity.ts';
 import { seedCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { maxTopUp } from '../src/credits/top-up-credit.ts';
@@ -68,20 +69,27 @@ describe('payment service HTTP API (real MariaDB)', () => {
     expect(first.body).toMatchObject({
       balance: 12_500,
       replayed: false,
-      entry: { customerId, orderId: null, kind: 'TOP_UP', amount: 2_500, balanceAfter: 12_500 },
+      entry: { customerId, orderId: null, kind: 'TOP_UP', amount: 2_500, balanceAfter: 12_500, actor: 'admin' },
     });
+    // The operator is the subject of the admin token: an operator named ops-1 is recorded as ops-1.
+    const asOps1 = await (await sharedTestIssuer()).headers('admin', 'ops-1');
+    const byOps1 = await postJson(service, topUpPath(customerId), { amount: 50 }, asOps1);
+    expect(byOps1.body.entry).toMatchObject({ amount: 50, actor: 'ops-1' });
     for (const amount of [100, 200, 300]) expect((await postJson(service, topUpPath(customerId), { amount })).status).toBe(201);
 
     const credit = await call(service, `/api/v1/credits/${customerId}`);
-    expect(credit.body).toMatchObject({ balance: 13_100, openingBalance: 10_000, ledgerSum: 3_100, ledgerEntries: 4, ledgerConsistent: true });
+    expect(credit.body).toMatchObject({ balance: 13_150, openingBalance: 10_000, ledgerSum: 3_150, ledgerEntries: 5, ledgerConsistent: true });
 
     const page0 = await call(service, `/api/v1/credits/${customerId}/history?page=0&size=3`);
     expect(page0.status).toBe(200);
-    expect(page0.body).toMatchObject({ page: 0, size: 3, totalItems: 4, totalPages: 2 });
+    expect(page0.body).toMatchObject({ page: 0, size: 3, totalItems: 5, totalPages: 2 });
     expect(page0.body.items.map((entry: { amount: number }) => entry.amount)).toEqual([300, 200, 100]);
     const page1 = await call(service, `/api/v1/credits/${customerId}/history?page=1&size=3`);
-    expect(page1.body.items.map((entry: { amount: number }) => entry.amount)).toEqual([2_500]);
-    expect((await call(service, `/api/v1/credits/${customerId}/history`)).body).toMatchObject({ page: 0, size: 20, totalItems: 4 });
+    expect(page1.body.items.map((entry: { amount: number; actor: string }) => [entry.amount, entry.actor])).toEqual([
+      [50, 'ops-1'],
+      [2_500, 'admin'],
+    ]);
+    expect((await call(service, `/api/v1/credits/${customerId}/history`)).body).toMatchObject({ page: 0, size: 20, totalItems: 5 });
   });
 
   it('answers a repeated top-up with the same Idempotency-Key once, and refuses the key for another amount (409)', async () => {

@@ -17,6 +17,8 @@ export const CreditHistory = defineEntity({
     amount: p.bigint('number'),
     balanceAfter: p.bigint('number'),
     idempotencyKey: p.string().length(100).nullable(),
+    /** The operator who topped up (null: a movement of the saga). */
+    actor: p.string().length(64).nullable(),
     createdAt: p.datetime(3),
   },
 });

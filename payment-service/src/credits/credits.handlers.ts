@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { principalOf } from '#shared/http/auth/principal.ts';
 import { conflict, notFound, unprocessable } from '#shared/http/problem.ts';
 import { retryTransient } from '../http/transient.ts';
 import type { CreditHistoryRow } from './credit-history.entity.ts';
@@ -24,6 +25,7 @@ const ledgerEntryView = (entry: CreditHistoryRow) => ({
   kind: entry.kind,
   amount: entry.amount,
   balanceAfter: entry.balanceAfter,
+  actor: entry.actor ?? null,
   createdAt: entry.createdAt.toISOString(),
 });
 
@@ -52,6 +54,7 @@ export function createCreditHandlers(deps: CreditHandlerDeps) {
         customerId: c.req.valid('param').customerId,
         amount: c.req.valid('json').amount,
         idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
+        actor: principalOf(c).subject,
       }),
     );
     switch (outcome.kind) {

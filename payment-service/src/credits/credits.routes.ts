@@ -28,6 +28,7 @@ export const ledgerEntrySchema = z
     kind: ledgerKindSchema,
     amount: z.number().int().openapi({ description: 'Signed: negative for a charge', example: -15_000 }),
     balanceAfter: z.number().int(),
+    actor: z.string().nullable().openapi({ description: "The operator of a top-up (their admin token's subject); null for the saga's charges and refunds", example: 'ops-1' }),
     createdAt: timestamp,
   })
   .openapi('LedgerEntry');

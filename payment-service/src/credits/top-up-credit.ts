@@ -12,6 +12,8 @@ export interface TopUpRequest {
   amount: number;
   /** Same key, same amount → the first top-up is answered again; nothing is added twice. */
   idempotencyKey: string | null;
+  /** The operator who asks (their admin token's subject), recorded on the ledger row. */
+  actor: string;
 }
 
 export type TopUpOutcome =
@@ -37,6 +39,7 @@ export function createTopUpCredit(deps: { orm: Orm; clock: Clock }) {
       }
       if (!credit.canReceive(request.amount)) return { kind: 'balanceLimitExceeded', balance: credit.balance, limit: maxBalance };
       const entry = appendToLedger(em, credit.topUp(request.amount, request.idempotencyKey, deps.clock.now()));
+      entry.actor = request.actor;
       return { kind: 'toppedUp', entry, replayed: false };
     });
   };

@@ -44,4 +44,14 @@ class CreatePaymentTables extends Migration {
   }
 }
 
-export const paymentMigrations: MigrationObject[] = [{ name: 'payment-0001-credits-payments-ledger', class: CreatePaymentTables }];
+/** Who made a ledger movement by hand: the operator of a top-up (their admin token's subject); null for the saga's charges and refunds. */
+class LedgerActor extends Migration {
+  override up(): void {
+    this.addSql('alter table credit_history add column actor varchar(64) null');
+  }
+}
+
+export const paymentMigrations: MigrationObject[] = [
+  { name: 'payment-0001-credits-payments-ledger', class: CreatePaymentTables },
+  { name: 'payment-0002-ledger-actor', class: LedgerActor },
+];
