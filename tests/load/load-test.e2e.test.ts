@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '../../scripts/load/report.ts';
@@ -39,6 +40,7 @@ describe('the load test script against the three services', () => {
 
   it('places a small mix of orders, follows every saga to its end and reports every invariant as PASS', async () => {
     const json = `${root}.run/test-results/load-e2e.json`;
+    mkdirSync(dirname(json), { recursive: true });
     const { code, output } = await runLoadScript(['--orders', '24', '--concurrency', '8', '--no-floor', '--json', json]);
     expect(output).toContain('ALL INVARIANTS PASS');
     expect(code).toBe(0);
