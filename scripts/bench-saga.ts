@@ -109,14 +109,15 @@ function printResult(label: string, result: PhaseResult, costs: Costs): void {
 async function measured(phase: string, run: () => Promise<PhaseResult>): Promise<PhaseResult> {
   const before = await probes.read();
   const result = await run();
-  const costs = costsBetween(before, await probes.read(), Math.max(1, result.sagas));
+  const costs = costsBetween(before, await probes.read(), Math.max(1, result.placed ?? result.sagas));
   rows.push({ phase, result, costs });
   printResult(phase, result, costs);
   return result;
 }
 
 async function sweep(name: string, mix: typeof hotMix): Promise<void> {
-  console.log(`\n(${name}) open loop, ${numbers.seconds} s per step: ${rates.join(', ')} orders/s`);
+  console.log(`\n(${name}) open loop, ${numbers.seconds} s per step: ${rates.join(', ')} orders/s (after 3 s at ${rates[0]}/s to warm up, not counted)`);
+  await openLoopStep(urls, rates[0], 3, authHeader, mix);
   for (const rate of rates) {
     const result = await measured(`${name} ${rate}/s`, () => openLoopStep(urls, rate, numbers.seconds, authHeader, mix));
     const keptUp = result.achievedPerSecond >= rate * 0.9 && result.latency.p99 <= 500 && result.notTerminal === 0 && result.postErrors === 0;

@@ -92,4 +92,29 @@ describe('partition lanes (prefetch between fetch and handler)', () => {
     expect(pushed).toBe(true);
     await lanes.stop();
   });
+
+  it('by topic: one batch takes what piled up on every partition, each partition in order, and reports the offset of each partition', async () => {
+    const batches: string[][] = [];
+    const reported: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const lanes = createPartitionLanes({
+      handle: async (records) => {
+        batches.push(records.map((r) => `${r.partition}:${r.offset}`));
+        if (batches.length === 1) await held;
+      },
+      onHandled: (_topic, partition, next) => void reported.push(`${partition}:${next}`),
+      onError: () => {},
+      laneBy: 'topic',
+    });
+    await lanes.push('t', 0, range(0, 0, 1));
+    await lanes.push('t', 1, range(1, 5, 7));
+    await lanes.push('t', 0, range(0, 1, 2));
+    lanes.keepOnly(new Set([laneKey('t', 0), laneKey('t', 1)]));
+    release();
+    for (let i = 0; i < 50 && batches.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    await lanes.idle();
+    expect(batches).toEqual([['0:0'], ['1:5', '1:6', '0:1']]);
+    expect(reported).toEqual(['0:1', '1:7', '0:2']);
+  });
 });

@@ -47,8 +47,12 @@ export function isTerminal(snapshot: OrderSagaSnapshot): boolean {
   return snapshot.hasTag('terminal');
 }
 
+/**
+ * The JSON-safe form of a snapshot. XState's snapshots are immutable (a transition returns new
+ * objects), so the persisted form may share them; it is serialised when it is written.
+ */
 export function persistOrderSaga(snapshot: OrderSagaSnapshot): PersistedOrderSaga {
-  return JSON.parse(JSON.stringify(orderSagaMachine.getPersistedSnapshot(snapshot))) as PersistedOrderSaga;
+  return orderSagaMachine.getPersistedSnapshot(snapshot) as unknown as PersistedOrderSaga;
 }
 
 export function restoreOrderSaga(persisted: PersistedOrderSaga): OrderSagaSnapshot {

@@ -3,6 +3,7 @@ import { topics } from '#shared/contracts/topics.ts';
 import { errorMessage, isRetryable } from '#shared/db/retryable-errors.ts';
 import type { SqlPool } from '#shared/db/sql-pool.ts';
 import { inTransaction, type SqlTransaction } from '#shared/db/sql-transaction.ts';
+import { createTransactionBatcher } from '#shared/db/transaction-batcher.ts';
 import { batchRoute, type Route } from '#shared/inbox/route.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Span, type Tracing } from '#shared/observability/tracing.ts';
@@ -36,6 +37,9 @@ export function createSagaRunner(deps: {
   const { steps, logger } = deps;
   const tracing = deps.tracing ?? noTracing;
   const timerFailures = counter(deps.registry, 'saga_timer_failures_total', 'Due timers whose firing failed (retried with backoff)');
+  const placements = createTransactionBatcher(deps.pool, {
+    onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed'),
+  });
   /** Orders whose timers failed to fire, and when to try them again (one bad order must not stop the others). */
   const backingOff = new Map<string, { until: number; failures: number }>();
 
@@ -141,19 +145,20 @@ export function createSagaRunner(deps: {
     replyRoutes: (): Route[] => [replyRoute(topics.productReservationResponse), replyRoute(topics.paymentResponse)],
 
     /** Starts an order's saga in its own transaction (`prepare` may look up and lock rows first, e.g. an Idempotency-Key). */
+    /**
+     * Starts an order's saga. Placements that arrive while others commit share the next transaction
+     * (one round trip and one log flush for all of them); `prepare` may look up and lock rows first
+     * (e.g. an Idempotency-Key) and return what it found instead.
+     */
     async place<T>(placement: OrderPlacement, prepare: (tx: SqlTransaction) => Promise<T | null>): Promise<{ placed: StepResult } | { found: T }> {
       const started = performance.now();
-      return inTransaction(
-        deps.pool,
-        async (tx) => {
-          const found = await prepare(tx);
-          if (found !== null) return { found };
-          const placed = steps.place(tx, placement);
-          tx.afterCommit(() => afterCommit([placed], started));
-          return { placed };
-        },
-        { onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed') },
-      );
+      return placements.run(async (tx) => {
+        const found = await prepare(tx);
+        if (found !== null) return { found };
+        const placed = steps.place(tx, placement);
+        tx.afterCommit(() => afterCommit([placed], started));
+        return { placed };
+      });
     },
 
     /**

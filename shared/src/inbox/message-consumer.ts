@@ -34,6 +34,8 @@ export interface MessageConsumerOptions {
   fromBeginning?: boolean;
   commitEveryBatch?: boolean;
   maxBatchRecords?: number;
+  /** One transaction at a time per topic (default: larger batches, hot rows locked once) or per partition. */
+  laneBy?: 'partition' | 'topic';
   /** A consume span per record (child of the sender's) and one per batch transaction; off when absent. */
   tracing?: Tracing;
 }
@@ -213,6 +215,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         fromBeginning: options.fromBeginning ?? true,
         commitEveryBatch: options.commitEveryBatch,
         maxBatchRecords: options.maxBatchRecords,
+        laneBy: options.laneBy ?? 'topic',
       });
       await consumer.runBatches(handleBatch);
     },

@@ -31,6 +31,12 @@ export interface ConsumerOptions {
   topics: readonly string[];
   /** Read a topic from its beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /**
+   * One batch at a time per partition (default), or per topic: a topic's batches then take the
+   * records of all its partitions (each in offset order), so they grow larger and a hot row is
+   * locked by one transaction at a time.
+   */
+  laneBy?: 'partition' | 'topic';
   /** Most records handed to one batch (default 500). */
   maxBatchRecords?: number;
   /** How long a fetch waits for data when the partitions are empty (default 2 s; new data ends it at once). */

@@ -1,3 +1,4 @@
+import './kafkajs-request-queue-fix.ts';
 import { Kafka, logLevel, Partitioners, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
 import { errorMessage } from '../db/retryable-errors.ts';
@@ -74,7 +75,8 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
         maxWaitTimeInMs: options.maxWaitTimeMs ?? 2_000,
         // A killed replica's partitions move to the survivors after this long.
         sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
+        // A third of the session: idle consumers cost the broker little, a dead member is still noticed in 10 s.
+        heartbeatInterval: 3_000,
         allowAutoTopicCreation: false,
       });
       await consumer.connect();
@@ -105,6 +107,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
         lanes = createPartitionLanes({
           handle,
           maxBatch: options.maxBatchRecords,
+          laneBy: options.laneBy,
           onHandled: (topic, partition, nextOffset) => offsets.handled(topic, partition, nextOffset),
           onError: (error, topic, partition) => logger.error({ err: errorMessage(error), topic, partition }, 'batch handler failed; handing the batch over again'),
         });

@@ -33,13 +33,18 @@ export interface PartitionLanesOptions {
   maxBatch?: number;
   maxQueued?: number;
   retryDelayMs?: number;
+  /**
+   * `partition` (default): one lane per partition. `topic`: one lane per topic, whose batches take
+   * the records of all its partitions (each partition's still in offset order, so per-key order
+   * holds): fewer, larger transactions, and one hot row locked by one transaction at a time.
+   */
+  laneBy?: 'partition' | 'topic';
 }
 
 export const laneKey = (topic: string, partition: number) => `${topic}|${partition}`;
 
 interface Lane {
   topic: string;
-  partition: number;
   queue: IncomingRecord[];
   running: Promise<void> | null;
   roomWaiters: (() => void)[];
@@ -65,12 +70,14 @@ export function createPartitionLanes(options: PartitionLanesOptions): PartitionL
           break;
         } catch (error) {
           if (stopped) return;
-          options.onError(error, lane.topic, lane.partition);
+          options.onError(error, lane.topic, batch[0].partition);
           await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1_000));
           if (stopped) return;
         }
       }
-      await options.onHandled(lane.topic, lane.partition, (BigInt(batch[batch.length - 1].offset) + 1n).toString());
+      const last = new Map<number, string>();
+      for (const record of batch) last.set(record.partition, record.offset);
+      for (const [partition, offset] of last) await options.onHandled(lane.topic, partition, (BigInt(offset) + 1n).toString());
     }
   }
 
@@ -86,10 +93,10 @@ export function createPartitionLanes(options: PartitionLanesOptions): PartitionL
   return {
     async push(topic, partition, records) {
       if (stopped || records.length === 0) return;
-      const key = laneKey(topic, partition);
+      const key = options.laneBy === 'topic' ? topic : laneKey(topic, partition);
       let lane = lanes.get(key);
       if (!lane) {
-        lane = { topic, partition, queue: [], running: null, roomWaiters: [] };
+        lane = { topic, queue: [], running: null, roomWaiters: [] };
         lanes.set(key, lane);
       }
       lane.queue.push(...records);
@@ -99,9 +106,10 @@ export function createPartitionLanes(options: PartitionLanesOptions): PartitionL
       }
     },
     keepOnly(assigned) {
-      for (const [key, lane] of lanes) {
-        if (assigned.has(key)) continue;
-        lane.queue.length = 0;
+      for (const lane of lanes.values()) {
+        const kept = lane.queue.filter((record) => assigned.has(laneKey(record.topic, record.partition)));
+        if (kept.length === lane.queue.length) continue;
+        lane.queue.splice(0, lane.queue.length, ...kept);
         wakeWaiters(lane);
       }
     },

@@ -14,11 +14,19 @@ export function createLogger(
   service: string,
   level = process.env.LOG_LEVEL ?? 'info',
   format: LogFormat = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+  options: { buffered?: boolean } = {},
 ): Logger {
-  const options = { name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (format === 'json') return pino(options);
+  const settings = { name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (format === 'json') {
+    if (!options.buffered) return pino(settings);
+    // A service logs a line per request: written one by one, each line is a system call, which
+    // costs more than the line. Buffered, lines go out in 4 KB writes, and at least every 250 ms.
+    const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    setInterval(() => destination.flush(), 250).unref();
+    return pino(settings, destination);
+  }
   return pino(
-    options,
+    settings,
     PinoPretty({
       sync: true,
       colorize: Boolean(process.stdout.isTTY),

@@ -32,6 +32,9 @@ export interface OutboxPublisherOptions {
   tracing?: Tracing;
 }
 
+/** How long published rows wait to be marked sent together. */
+const markDelayMs = 100;
+
 /** How long after a diversion further rows of the key also go through the relay. */
 const divertedForMs = 30_000;
 
@@ -171,12 +174,29 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     });
   }
 
-  function kickMarking(): void {
-    if (marking) return;
-    marking = markSent().finally(() => {
-      marking = null;
-      if (marks.length > 0 && !stopped) kickMarking();
-    });
+  /**
+   * Marks are gathered for a moment: marking is a write with a commit (and a log flush) of its own,
+   * so one UPDATE for everything published in the last 100 ms, not one per send. Until marked, the
+   * rows count as in flight (never as older unsent rows of their key), and their grace period keeps
+   * the relay away from them.
+   */
+  let markTimer: NodeJS.Timeout | null = null;
+  let draining = 0;
+  function kickMarking(now = false): void {
+    if (now && markTimer) {
+      clearTimeout(markTimer);
+      markTimer = null;
+    }
+    if (marking || markTimer) return;
+    const start = () => {
+      markTimer = null;
+      marking = markSent().finally(() => {
+        marking = null;
+        if (marks.length > 0 && !stopped) kickMarking(draining > 0);
+      });
+    };
+    if (now || marks.length >= 1_000 || stopped) start();
+    else markTimer = setTimeout(start, markDelayMs);
   }
 
   return {
@@ -201,9 +221,16 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       return ids;
     },
     async drain() {
-      while (sending || marking) {
-        await sending;
-        await marking;
+      draining++;
+      try {
+        while (sending || marking || markTimer || marks.length > 0) {
+          await sending;
+          if (marks.length > 0 || markTimer) kickMarking(true);
+          await marking;
+          if (stopped && !sending) break;
+        }
+      } finally {
+        draining--;
       }
     },
     async stop() {

@@ -17,7 +17,7 @@ export function stopOnSignals(logger: Logger, steps: ShutdownStep[], deadlineMs 
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
-      process.exit(1);
+      logger.flush(() => process.exit(1));
     }, deadlineMs);
     deadline.unref();
     for (const step of steps) {
@@ -28,7 +28,7 @@ export function stopOnSignals(logger: Logger, steps: ShutdownStep[], deadlineMs 
       }
     }
     logger.info('stopped');
-    process.exit(0);
+    logger.flush(() => process.exit(0)); // the buffered lines go out first
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -100,7 +100,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   const auth = parseEnv(authEnvSchema, rawEnv);
   const port = overrides.port ?? Number(rawEnv.PORT ?? definition.defaultPort);
   const dbName = overrides.dbName ?? rawEnv.DB_NAME ?? definition.defaultDbName;
-  const logger = createLogger(definition.name, env.LOG_LEVEL);
+  const logger = createLogger(definition.name, env.LOG_LEVEL, env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json', { buffered: true });
   const metrics = createMetricsRegistry(definition.name);
   const ids = overrides.ids ?? randomIds;
   const clock = overrides.clock ?? systemClock;

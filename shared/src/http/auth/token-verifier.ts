@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../../runtime/clock.ts';
 import { KeySourceUnavailable } from './key-source.ts';
 import { ROLES, type Principal, type Role } from './principal.ts';
@@ -31,10 +31,44 @@ export interface TokenVerifierOptions {
  * known `role` with a non-empty `sub`.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  // A client sends the same token with every request until it expires: its signature is checked
+  // once (an ES256 verification costs more than the rest of a request), and every later request
+  // checks only what can change — the time window, and that its key is still one the issuer's set
+  // verifies with (revoked or retired: the cached result is dropped and the token refused).
+  const verified = new Map<string, { principal: Principal; key: unknown; notBeforeS: number; expiresS: number }>();
+  const maxCached = 10_000;
+
+  async function fromCache(token: string): Promise<VerifyOutcome | null> {
+    const entry = verified.get(token);
+    if (!entry) return null;
+    const nowS = options.clock.now().getTime() / 1000;
+    const tolerance = options.clockToleranceS;
+    if (nowS < entry.notBeforeS - tolerance || nowS > entry.expiresS + tolerance) {
+      verified.delete(token);
+      return null; // the full check says why
+    }
+    let key: unknown;
+    try {
+      key = await (options.getKey as (header: unknown, token: unknown) => Promise<unknown>)(decodeProtectedHeader(token), { payload: '', signature: '' });
+    } catch {
+      verified.delete(token);
+      return null;
+    }
+    if (key !== entry.key) {
+      verified.delete(token);
+      return null;
+    }
+    return { ok: true, principal: entry.principal };
+  }
+
   return {
     async verify(token) {
+      const cached = await fromCache(token);
+      if (cached) return cached;
       try {
-        const { payload } = await jwtVerify(token, options.getKey, {
+        let key: unknown;
+        const getKey: JWTVerifyGetKey = async (header, jws) => (key = await options.getKey(header, jws));
+        const { payload } = await jwtVerify(token, getKey, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: options.issuer,
           audience: options.audience,
@@ -47,15 +81,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           return { ok: false, kind: 'invalid', reason: 'the token has no known role' };
         }
         if (!payload.sub) return { ok: false, kind: 'invalid', reason: 'the token has no subject' };
-        return {
-          ok: true,
-          principal: {
-            role: role as Role,
-            subject: payload.sub,
-            tokenId: payload.jti,
-            expiresAt: new Date(payload.exp! * 1000),
-          },
-        };
+        const principal: Principal = { role: role as Role, subject: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp! * 1000) };
+        if (verified.size >= maxCached) verified.delete(verified.keys().next().value!);
+        verified.set(token, { principal, key, notBeforeS: payload.nbf!, expiresS: payload.exp! });
+        return { ok: true, principal };
       } catch (error) {
         if (error instanceof KeySourceUnavailable) return { ok: false, kind: 'unavailable', reason: error.message };
         return { ok: false, kind: 'invalid', reason: reasonOf(error) };
