@@ -18,6 +18,7 @@ import { createRequestCompensation } from './operator/request-compensation.ts';
 import { CustomerOrder } from './orders/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
+import { createTerminalWaiters } from './orders/terminal-waiters.ts';
 import { SagaEvent } from './saga/saga-event.entity.ts';
 import { createOrdersGauge } from './saga/orders-gauge.ts';
 import { createSagaRunner } from './saga/saga-runner.ts';
@@ -44,7 +45,9 @@ export const orderService: ServiceDefinition = {
     // The saga: one step handler for every input, deadlines as BullMQ jobs, fired through the runner.
     const steps = createSagaSteps({ outbox: messaging.outbox, clock: deps.clock, tracing: deps.tracing });
     const deadlines = createDeadlineQueue({ redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, logger });
+    const waiters = createTerminalWaiters();
     const saga = createSagaRunner({
+      onTerminal: (orderIds) => waiters.notify(orderIds),
       pool: messaging.pool,
       steps,
       deadlines,
@@ -94,7 +97,7 @@ export const orderService: ServiceDefinition = {
       api(app) {
         addAuthRoutes(app, auth);
         app.use('*', sagaPagesGuard({ mode: auth.settings.AUTH_MODE, verifier: auth.verifier }));
-        addOrderRoutes(app, { orm, placeOrder });
+        addOrderRoutes(app, { orm, placeOrder, waiters });
         addCatalogRoutes(app, { orm });
         addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });
         addDeadLetterRoutes(app, { orm, redriveDeadLetter });

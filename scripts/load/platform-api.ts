@@ -85,6 +85,9 @@ export function platformApi(urls: PlatformUrls, authHeader?: () => Record<string
     placeOrder: async (body: unknown) =>
       fetch(`${urls.order}/api/v1/orders`, await asCustomer((body as { customerId: string }).customerId, post(body))),
     order: async (id: string) => call<OrderView>(`${urls.order}/api/v1/orders/${id}`, await withAuth()),
+    /** Waits (up to `timeoutMs`) for the order to end and answers its view. */
+    orderOutcome: async (id: string, timeoutMs = 10_000) =>
+      call<OrderView>(`${urls.order}/api/v1/orders/${id}/outcome?timeoutMs=${timeoutMs}`, await withAuth()),
     /** The order service's incremental feed: orders changed at or after `since`, oldest change first. */
     ordersChangedSince: async (since: string, size: number, page = 0, status?: string) =>
       call<{ items: OrderChange[] }>(

@@ -54,6 +54,7 @@ const ROUTES: RouteCase[] = [
   route('order-service', 'POST', '/api/v1/orders', () => '/api/v1/orders', [403, 201, 201], () => orderBody(A, [{ product: products.coffee, quantity: 1 }])),
   route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}', (f) => `/api/v1/orders/${f.orderA}`, [404, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders', () => `/api/v1/orders?customerId=${A}`, [403, 200, 200]),
+  route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}/outcome', (f) => `/api/v1/orders/${f.orderA}/outcome?timeoutMs=0`, [403, 403, 200]),
   route('order-service', 'GET', '/api/v1/catalog/products', () => '/api/v1/catalog/products', [200, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders/{orderId}/saga', (f) => `/api/v1/orders/${f.orderA}/saga`, [403, 403, 200]),
   route('order-service', 'POST', '/api/v1/orders/{orderId}/saga/timeouts/{timer}', (f) => `/api/v1/orders/${f.orderA}/saga/timeouts/payment`, [403, 403, 409]),

@@ -5,6 +5,8 @@ import { notFound, ProblemError, unprocessable } from '#shared/http/problem.ts';
 import { CustomerOrder, type CustomerOrderRow } from './order.entity.ts';
 import * as routes from './orders.routes.ts';
 import type { createPlaceOrder } from './place-order.ts';
+import { awaitOrderOutcome } from './order-outcome.routes.ts';
+import type { TerminalWaiters } from './terminal-waiters.ts';
 
 const view = (order: Pick<CustomerOrderRow, 'id' | 'status' | 'failureMessages' | 'createdAt' | 'updatedAt' | 'terminalAt'>) => ({
   orderTrackingId: order.id,
@@ -15,7 +17,10 @@ const view = (order: Pick<CustomerOrderRow, 'id' | 'status' | 'failureMessages' 
   terminalAt: order.terminalAt?.toISOString() ?? null,
 });
 
-export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: ReturnType<typeof createPlaceOrder> }): void {
+export function addOrderRoutes(
+  app: OpenAPIHono,
+  deps: { orm: Orm; placeOrder: ReturnType<typeof createPlaceOrder>; waiters: TerminalWaiters },
+): void {
   app.openapi(routes.createOrder, async (c) => {
     const order = c.req.valid('json');
     // Checked before anything is stored: a customer orders for themselves (an admin for anyone).
@@ -54,6 +59,18 @@ export function addOrderRoutes(app: OpenAPIHono, deps: { orm: Orm; placeOrder: R
     // Another customer's order is answered as missing, so order ids cannot be probed.
     if (!order || !canActFor(principalOf(c), order.customerId)) throw notFound('order');
     return c.json(view(order), 200);
+  });
+
+  app.openapi(awaitOrderOutcome, async (c) => {
+    const { orderTrackingId } = c.req.valid('param');
+    const deadline = performance.now() + c.req.valid('query').timeoutMs;
+    for (;;) {
+      const order = await deps.orm.em.fork().findOne(CustomerOrder, { id: orderTrackingId });
+      if (!order || !canActFor(principalOf(c), order.customerId)) throw notFound('order');
+      const left = deadline - performance.now();
+      if (order.terminalAt || left <= 0) return c.json(view(order), 200);
+      await deps.waiters.wait(orderTrackingId, left);
+    }
   });
 
   app.openapi(routes.listOrders, async (c) => {

@@ -33,6 +33,8 @@ export function createSagaRunner(deps: {
   logger: Logger;
   registry: Registry;
   tracing?: Tracing;
+  /** Told which orders a committed transaction made terminal (waiting requests answer at once). */
+  onTerminal?(orderIds: string[]): void;
 }) {
   const { steps, logger } = deps;
   const tracing = deps.tracing ?? noTracing;
@@ -45,6 +47,8 @@ export function createSagaRunner(deps: {
 
   function afterCommit(results: readonly StepResult[], started: number): void {
     deps.metrics.observe(results, started);
+    const ended = results.filter((result) => result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime());
+    if (ended.length > 0) deps.onTerminal?.(ended.map((result) => result.order.id));
     const deadlines = results.flatMap((result) => result.deadlines);
     if (deadlines.length === 0) return;
     // Not awaited: the deadlines are committed in the order rows, and the sweep fires them if a job

@@ -34,7 +34,7 @@ export interface SqlConnection {
 }
 
 export interface SqlPoolOptions {
-  env: Pick<BaseEnv, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD'>;
+  env: Pick<BaseEnv, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD'> & { DB_SOCKET?: string };
   dbName: string;
   connectionLimit: number;
 }
@@ -64,9 +64,10 @@ function wrap(connection: PoolConnection): SqlConnection {
 const sessionSetup = "set time_zone = '+00:00'; set session transaction isolation level read committed";
 
 export function openSqlPool(options: SqlPoolOptions): SqlPool {
+  // A Unix socket (same machine) costs each round trip less than TCP over loopback.
+  const address = options.env.DB_SOCKET ? { socketPath: options.env.DB_SOCKET } : { host: options.env.DB_HOST, port: options.env.DB_PORT };
   const settings = {
-    host: options.env.DB_HOST,
-    port: options.env.DB_PORT,
+    ...address,
     user: options.env.DB_USER,
     password: options.env.DB_PASSWORD,
     database: options.dbName,
