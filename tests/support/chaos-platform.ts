@@ -123,6 +123,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         HOST: '127.0.0.1',
         DB_HOST: infra.db.host,
         DB_PORT: String(infra.db.port),
+        DB_SOCKET: '', // its own server, over TCP (never the shared one's socket)
         DB_USER: infra.db.user,
         DB_PASSWORD: infra.db.password,
         DB_NAME: databases[service],
