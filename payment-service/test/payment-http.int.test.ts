@@ -198,9 +198,9 @@ describe('payment service HTTP API (real MariaDB)', () => {
         '/api/v1/customers/{customerId}',
       ]),
     );
-    // Every operation answers 401/403 (bearer auth); those with input also document their 400.
-    for (const operation of operations) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
-    for (const operation of operations.filter((op) => Object.keys(op.responses).some((status) => !['200', '401', '403'].includes(status)))) {
+    // Every operation answers 401/403 (bearer auth) and 503 (database); those with input also document their 400.
+    for (const operation of operations) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '503']));
+    for (const operation of operations.filter((op) => Object.keys(op.responses).some((status) => !['200', '401', '403', '503'].includes(status)))) {
       expect(Object.keys(operation.responses)).toContain('400');
     }
     expect((await fetch(`${service.url}/swagger-ui.html`)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Orm } from '#shared/db/orm.ts';
+import { problemResponses } from '#shared/http/problem.ts';
 import { CatalogProduct } from './catalog-product.entity.ts';
 
 const catalogProductSchema = z
@@ -8,11 +9,13 @@ const catalogProductSchema = z
 
 const listCatalog = createRoute({
   method: 'get',
+  operationId: 'listCatalogProducts',
   path: '/api/v1/catalog/products',
   tags: ['Catalog'],
   summary: "The order service's copy of the catalog that orders are checked against",
   responses: {
     200: { description: 'Every known product', content: { 'application/json': { schema: z.object({ items: z.array(catalogProductSchema) }) } } },
+    ...problemResponses(503),
   },
 });
 

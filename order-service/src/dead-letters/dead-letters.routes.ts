@@ -25,6 +25,7 @@ export const deadLetterSchema = z
 
 export const listDeadLetters = createRoute({
   method: 'get',
+  operationId: 'listDeadLetters',
   path: '/api/v1/dead-letters',
   tags: ['Dead letters'],
   summary: 'Dead letters of every service, newest first',
@@ -50,12 +51,13 @@ export const listDeadLetters = createRoute({
         },
       },
     },
-    ...problemResponses(400),
+    ...problemResponses(400, 503),
   },
 });
 
 export const redriveDeadLetter = createRoute({
   method: 'post',
+  operationId: 'redriveDeadLetter',
   path: '/api/v1/dead-letters/{id}/redrive',
   tags: ['Dead letters'],
   summary: 'Publish a dead letter back to its original topic',
@@ -66,6 +68,6 @@ export const redriveDeadLetter = createRoute({
   request: { params: z.object({ id: z.coerce.number().int().min(1) }) },
   responses: {
     200: { description: 'Redriven', content: { 'application/json': { schema: deadLetterSchema } } },
-    ...problemResponses(400, 404, 409),
+    ...problemResponses(400, 404, 409, 503),
   },
 });

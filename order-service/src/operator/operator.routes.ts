@@ -94,18 +94,20 @@ const olderThan = z.string().regex(durationPattern, 'a duration like 250ms, 30s,
 
 export const getSaga = createRoute({
   method: 'get',
+  operationId: 'getOrderSaga',
   path: '/api/v1/orders/{orderId}/saga',
   tags: ['Sagas'],
   summary: "An order's saga: state, snapshot, history and pending timers",
   request: { params: z.object({ orderId }) },
   responses: {
     200: { description: 'The saga', content: { 'application/json': { schema: sagaViewSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });
 
 export const fireTimeout = createRoute({
   method: 'post',
+  operationId: 'fireSagaTimeout',
   path: '/api/v1/orders/{orderId}/saga/timeouts/{timer}',
   tags: ['Sagas'],
   summary: 'Fire a pending saga timer now',
@@ -114,12 +116,13 @@ export const fireTimeout = createRoute({
   request: { params: z.object({ orderId, timer: z.enum(SAGA_STEPS) }) },
   responses: {
     200: { description: 'Fired', content: { 'application/json': { schema: operatorActionSchema } } },
-    ...problemResponses(400, 404, 409),
+    ...problemResponses(400, 404, 409, 503),
   },
 });
 
 export const requestCompensation = createRoute({
   method: 'post',
+  operationId: 'requestSagaCompensation',
   path: '/api/v1/orders/{orderId}/saga/compensation',
   tags: ['Sagas'],
   summary: 'Cancel an order: the saga compensates what it did',
@@ -133,12 +136,13 @@ export const requestCompensation = createRoute({
   },
   responses: {
     200: { description: 'Compensating', content: { 'application/json': { schema: operatorActionSchema } } },
-    ...problemResponses(400, 404, 409, 415),
+    ...problemResponses(400, 404, 409, 413, 415, 503),
   },
 });
 
 export const listStuck = createRoute({
   method: 'get',
+  operationId: 'listStuckSagas',
   path: '/api/v1/sagas/stuck',
   tags: ['Sagas'],
   summary: 'Non-terminal orders past their deadline',
@@ -159,12 +163,13 @@ export const listStuck = createRoute({
         },
       },
     },
-    ...problemResponses(400),
+    ...problemResponses(400, 503),
   },
 });
 
 export const sagaOverview = createRoute({
   method: 'get',
+  operationId: 'getSagaOverview',
   path: '/api/v1/sagas/overview',
   tags: ['Sagas'],
   summary: 'Orders per saga state, recent and stuck orders, new dead letters (what /sagas shows)',
@@ -193,6 +198,6 @@ export const sagaOverview = createRoute({
         },
       },
     },
-    ...problemResponses(400),
+    ...problemResponses(400, 503),
   },
 });

@@ -46,6 +46,7 @@ export const orderSummarySchema = orderViewSchema
 
 export const createOrder = createRoute({
   method: 'post',
+  operationId: 'createOrder',
   path: '/api/v1/orders',
   tags: ['Orders'],
   summary: 'Place an order and start its saga',
@@ -60,23 +61,31 @@ export const createOrder = createRoute({
   responses: {
     201: { description: 'Order accepted (PENDING)', content: { 'application/json': { schema: createdOrderSchema } } },
     ...problemResponses(400, 409, 413, 415, 422),
+    503: {
+      ...problemResponses(503)[503],
+      description:
+        'A dependency is unavailable, or the connection was lost during the COMMIT: the order was not stored, or (the problem names its ' +
+        'orderTrackingId) it may exist — GET it, or retry with the same Idempotency-Key after Retry-After seconds',
+    },
   },
 });
 
 export const getOrder = createRoute({
   method: 'get',
+  operationId: 'getOrder',
   path: '/api/v1/orders/{orderTrackingId}',
   tags: ['Orders'],
   summary: 'Track an order',
   request: { params: z.object({ orderTrackingId: id }) },
   responses: {
     200: { description: 'The order', content: { 'application/json': { schema: orderViewSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });
 
 export const listOrders = createRoute({
   method: 'get',
+  operationId: 'listOrders',
   path: '/api/v1/orders',
   tags: ['Orders'],
   summary: 'List orders (operators: all; a customer: their own)',
@@ -100,6 +109,6 @@ export const listOrders = createRoute({
         },
       },
     },
-    ...problemResponses(400),
+    ...problemResponses(400, 503),
   },
 });

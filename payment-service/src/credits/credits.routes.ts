@@ -69,40 +69,45 @@ const tags = ['Credits'];
 
 export const ledgerAudit = createRoute({
   method: 'get',
+  operationId: 'checkLedger',
   path: '/api/v1/credits/ledger-check',
   tags,
   summary: 'Check every account: balance == opening balance + Σ ledger',
   responses: {
     200: { description: 'Result of the check over all accounts', content: { 'application/json': { schema: ledgerAuditSchema } } },
+    ...problemResponses(503),
   },
 });
 
 export const getCredit = createRoute({
   method: 'get',
+  operationId: 'getCredit',
   path: '/api/v1/credits/{customerId}',
   tags,
   summary: "A customer's credit balance and its ledger check",
   request: { params: customerIdParams },
   responses: {
     200: { description: 'The credit account', content: { 'application/json': { schema: creditSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });
 
 export const getCreditHistory = createRoute({
   method: 'get',
+  operationId: 'getCreditHistory',
   path: '/api/v1/credits/{customerId}/history',
   tags,
   summary: "A customer's credit ledger, newest first",
   request: { params: customerIdParams, query: pageQuery },
   responses: {
     200: { description: 'One page of the ledger', content: { 'application/json': { schema: historyPageSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });
 
 export const topUpCredit = createRoute({
   method: 'post',
+  operationId: 'topUpCredit',
   path: '/api/v1/credits/{customerId}/top-ups',
   tags: ['Credits (admin)'],
   summary: 'Add credit to a customer account (TOP_UP ledger row)',

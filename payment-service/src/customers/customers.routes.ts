@@ -6,12 +6,13 @@ export const customerSchema = z.object({ customerId: z.string(), exists: z.liter
 
 export const getCustomer = createRoute({
   method: 'get',
+  operationId: 'getCustomer',
   path: '/api/v1/customers/{customerId}',
   tags: ['Customers'],
   summary: 'Whether a customer exists (has a credit account)',
   request: { params: customerIdParams },
   responses: {
     200: { description: 'The customer exists', content: { 'application/json': { schema: customerSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });

@@ -12,7 +12,7 @@ export async function retryTransient<T>(work: () => Promise<T>, attempts = 4): P
       return await work();
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      if (attempt >= attempts) throw new ProblemError(503, 'Service Unavailable', 'the database is busy; retry shortly');
+      if (attempt >= attempts) throw new ProblemError(503, 'Service Unavailable', 'the database is busy; retry shortly', { retryAfterSeconds: 1 });
       await sleep(backoffMs(attempt, 20, 500));
     }
   }

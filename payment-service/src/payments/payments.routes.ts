@@ -19,12 +19,13 @@ export const paymentSchema = z
 
 export const getPayment = createRoute({
   method: 'get',
+  operationId: 'getPayment',
   path: '/api/v1/payments/{orderId}',
   tags: ['Payments'],
   summary: "An order's payment: status, amount, failure reason",
   request: { params: orderIdParams },
   responses: {
     200: { description: 'The payment of the order', content: { 'application/json': { schema: paymentSchema } } },
-    ...problemResponses(400, 404),
+    ...problemResponses(400, 404, 503),
   },
 });

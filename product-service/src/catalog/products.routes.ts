@@ -69,57 +69,63 @@ const tags = ['Products'];
 
 export const listProducts = createRoute({
   method: 'get',
+  operationId: 'listProducts',
   path: '/api/v1/products',
   tags,
   summary: 'List products with their stock',
   request: { query: pageQuery },
-  responses: { 200: json(pageOf(productSchema), 'A page of products, by id'), ...problemResponses(400) },
+  responses: { 200: json(pageOf(productSchema), 'A page of products, by id'), ...problemResponses(400, 503) },
 });
 
 export const getProduct = createRoute({
   method: 'get',
+  operationId: 'getProduct',
   path: '/api/v1/products/{productId}',
   tags,
   summary: 'One product with its stock',
   request: { params: productIdParam },
-  responses: { 200: json(productSchema, 'The product'), ...problemResponses(400, 404) },
+  responses: { 200: json(productSchema, 'The product'), ...problemResponses(400, 404, 503) },
 });
 
 export const listReservations = createRoute({
   method: 'get',
+  operationId: 'listProductReservations',
   path: '/api/v1/products/{productId}/reservations',
   tags,
   summary: "A product's reservations, newest first",
   request: { params: productIdParam, query: pageQuery },
-  responses: { 200: json(pageOf(reservationSchema), 'A page of reservations'), ...problemResponses(400, 404) },
+  responses: { 200: json(pageOf(reservationSchema), 'A page of reservations'), ...problemResponses(400, 404, 503) },
 });
 
 export const createProduct = createRoute({
   method: 'post',
+  operationId: 'createProduct',
   path: '/api/v1/products',
   tags,
   summary: 'Add a product to the catalog (published on product-catalog)',
   request: { body: body(createProductSchema) },
-  responses: { 201: json(productSchema, 'The new product'), ...problemResponses(400, 409, 413, 415) },
+  responses: { 201: json(productSchema, 'The new product'), ...problemResponses(400, 409, 413, 415, 503) },
 });
 
 export const changePrice = createRoute({
   method: 'put',
+  operationId: 'changeProductPrice',
   path: '/api/v1/products/{productId}/price',
   tags,
   summary: "Change a product's unit price (published on product-catalog)",
   request: { params: productIdParam, body: body(changePriceSchema) },
-  responses: { 200: json(productSchema, 'The product with its new price'), ...problemResponses(400, 404, 413, 415) },
+  responses: { 200: json(productSchema, 'The product with its new price'), ...problemResponses(400, 404, 413, 415, 503) },
 });
 
 export const addStock = createRoute({
   method: 'post',
+  operationId: 'addProductStock',
   path: '/api/v1/products/{productId}/stock',
   tags,
   summary: 'Add units on hand (a delivery)',
   request: { params: productIdParam, body: body(addStockSchema) },
   responses: {
     200: json(productSchema, 'The product with its new stock'),
-    ...problemResponses(400, 404, 413, 415, 422),
+    ...problemResponses(400, 404, 413, 415, 422, 503),
   },
 });

@@ -7,6 +7,7 @@ import type { Env } from 'hono';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../db/retryable-errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { problemSchema } from './problem.ts';
 
 export interface HealthCheck {
   name: string;
@@ -53,7 +54,11 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
   const documentConfig = {
     openapi: '3.1.0',
     info: { title: options.title, version: options.version, description: options.description },
+    // Relative: the document is served by the service it describes, wherever that runs (port, balancer).
+    servers: [{ url: '/', description: 'The service that serves this document' }],
   };
+  // Every error answer is a Problem, also those the document's decoration adds by $ref (401/403 of the token check).
+  app.openAPIRegistry.register('Problem', problemSchema);
   const decorate = options.decorateDocument ?? (<T,>(document: T) => document);
   app.get('/openapi.json', (c) => c.json(decorate(app.getOpenAPI31Document(documentConfig))));
   app.get('/swagger-ui.html', (c) => c.html(swaggerPage(options.title)));

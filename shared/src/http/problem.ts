@@ -38,7 +38,15 @@ export const conflict = (detail: string) => new ProblemError(409, 'Conflict', de
 export const unprocessable = (detail: string, errors?: { field: string; message: string }[]) =>
   new ProblemError(422, 'Unprocessable Content', detail, errors ? { errors } : {});
 
-/** OpenAPI `responses` entries for the problem statuses a route can answer. */
+/** The statuses whose answer says when to try again (Retry-After, in seconds). */
+const retryAfterStatuses = new Set([429, 503]);
+
+/** The Retry-After header of a 429 or 503 answer, as OpenAPI declares a response header. */
+export const retryAfterHeader = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 0 } },
+};
+
+/** OpenAPI `responses` entries for the problem statuses a route can answer (429 and 503 with their Retry-After header). */
 export function problemResponses(...statuses: number[]) {
   const descriptions: Record<number, string> = {
     400: 'Invalid request',
@@ -49,11 +57,16 @@ export function problemResponses(...statuses: number[]) {
     413: 'Body too large',
     415: 'Body is not JSON',
     422: 'Request is well-formed but breaks a business rule',
+    503: 'A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds',
   };
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      { description: descriptions[status] ?? 'Error', content: { [problemContentType]: { schema: problemSchema } } },
+      {
+        description: descriptions[status] ?? 'Error',
+        ...(retryAfterStatuses.has(status) ? { headers: retryAfterHeader } : {}),
+        content: { [problemContentType]: { schema: problemSchema } },
+      },
     ]),
-  ) as Record<number, { description: string; content: Record<string, { schema: typeof problemSchema }> }>;
+  ) as Record<number, { description: string; headers?: typeof retryAfterHeader; content: Record<string, { schema: typeof problemSchema }> }>;
 }
