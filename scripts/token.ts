@@ -1,7 +1,8 @@
 // Prints an access token of the order service, for curl, scripts and the load test.
 //
 //   npm run token -- --customer <customerId>     a customer token (the customer must exist)
-//   npm run token -- --admin                     an admin token
+//   npm run token -- --admin [--operator ops-1]  an admin token whose subject is the operator's name
+//                                                (default $OPERATOR_NAME, else admin; recorded with their actions)
 //   npm run token -- --rotate [--revoke-previous]   rotate the signing key (admin), print the key list
 //   options: --url <order service> (default $ORDER_SERVICE_URL or http://127.0.0.1:$ORDER_PORT|8181), --json
 //
@@ -10,12 +11,13 @@
 import { parseArgs } from 'node:util';
 import { tokenClient } from './lib/token-client.ts';
 
-const usage = `usage: npm run token -- (--customer <id> | --admin | --rotate [--revoke-previous]) [--url <order service>] [--json]`;
+const usage = `usage: npm run token -- (--customer <id> | --admin [--operator <name>] | --rotate [--revoke-previous]) [--url <order service>] [--json]`;
 
 const { values } = parseArgs({
   options: {
     customer: { type: 'string' },
     admin: { type: 'boolean', default: false },
+    operator: { type: 'string' },
     rotate: { type: 'boolean', default: false },
     'revoke-previous': { type: 'boolean', default: false },
     url: { type: 'string' },
@@ -31,7 +33,7 @@ if (values.help || chosen !== 1) {
   process.exit(values.help ? 0 : 2);
 }
 
-const tokens = tokenClient({ orderUrl });
+const tokens = tokenClient({ orderUrl, operator: values.operator });
 try {
   if (values.rotate) {
     const response = await fetch(`${orderUrl}/api/v1/auth/keys/rotation`, {

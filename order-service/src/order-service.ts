@@ -96,17 +96,18 @@ export const orderService: ServiceDefinition = {
       tokenVerifier: auth.verifier,
       api(app) {
         addAuthRoutes(app, auth);
-        app.use('*', sagaPagesGuard({ mode: auth.settings.AUTH_MODE, verifier: auth.verifier }));
+        app.use('*', sagaPagesGuard({ mode: auth.settings.AUTH_MODE, verifier: auth.verifier, sessions: auth.sagaPages }));
         addOrderRoutes(app, { orm, placeOrder, waiters });
         addCatalogRoutes(app, { orm });
         addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });
         addDeadLetterRoutes(app, { orm, redriveDeadLetter });
-        addSagaPages(app, { orm, clock: deps.clock, traceUrl: deps.rawEnv.TRACE_UI_URL });
+        addSagaPages(app, { orm, clock: deps.clock, traceUrl: deps.rawEnv.TRACE_UI_URL, authMode: auth.settings.AUTH_MODE });
       },
       consumers: saga.replyRoutes(),
       // The safety net for deadline jobs Redis lost: a deadline half a second overdue fires from here.
       jobs: [{ id: 'saga-timer-sweep', everyMs: 1_000, run: () => saga.fireDue(500) }],
       async onStart() {
+        await auth.seedDemoCredentials();
         await Promise.all([catalogConsumer.start(), deadLetterCollector.start()]);
         deadlineWorker.start();
         ordersGauge.start();
@@ -117,6 +118,7 @@ export const orderService: ServiceDefinition = {
         await catalogConsumer.stop();
         await deadlineWorker.stop();
         await deadlines.close();
+        auth.close();
       },
     };
   },

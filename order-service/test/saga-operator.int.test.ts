@@ -7,6 +7,7 @@ import { startService, type RunningService } from '#shared/runtime/service-host.
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
 import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
+import { tokenClient } from '../../scripts/lib/token-client.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { findStuckOrders } from '../src/operator/saga-queries.ts';
 import { orderService } from '../src/order-service.ts';
@@ -23,8 +24,13 @@ let producer: KafkaProducer;
 
 type Json = Record<string, any>;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; type: string; json: Json }> {
-  const admin = await inProcessTokens(service.app).adminHeaders();
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  as?: Record<string, string>,
+): Promise<{ status: number; type: string; json: Json }> {
+  const admin = as ?? (await inProcessTokens(service.app).adminHeaders());
   const response = await service.app.request(path, {
     method,
     headers: { ...admin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -116,6 +122,7 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
       event: { type: 'ReservationTimedOut', attempt: 1 },
       source: 'operator',
       messageId: fired.json.requestId,
+      actor: 'admin',
       stateBefore: 'PENDING',
       stateAfter: 'PENDING',
       changed: true,
@@ -142,7 +149,9 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
 
   it('compensates on request, and refuses where the machine does (already compensating, terminal)', async () => {
     const orderId = await placeOrder();
-    const compensated = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason: 'customer called' });
+    // Signed in as the operator ops-1 (npm run token -- --admin --operator ops-1): the history names them.
+    const ops1 = await tokenClient({ orderUrl: '', fetch: async (path, init) => service.app.request(path, init), operator: 'ops-1' }).adminHeaders();
+    const compensated = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason: 'customer called' }, ops1);
     expect(compensated.status).toBe(200);
     expect(compensated.json.saga).toMatchObject({ status: 'CANCELLING', state: 'CANCELLING.releasingStock' });
     expect(compensated.json.effects).toEqual([
@@ -154,8 +163,10 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
       eventType: 'CancellationRequested',
       event: { type: 'CancellationRequested', reason: 'customer called' },
       source: 'operator',
+      actor: 'ops-1',
       changed: true,
     });
+    expect(compensated.json.saga.history[0]).toMatchObject({ eventType: 'OrderPlaced', source: 'http', actor: null });
 
     const again = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason: 'twice' });
     expect(again.status).toBe(409);

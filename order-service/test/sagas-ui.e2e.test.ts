@@ -48,12 +48,13 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect((await client.waitTerminal(confirmed)).orderStatus).toBe('CONFIRMED');
   });
 
-  it('asks for the admin password before showing a saga page; a wrong one is refused', async () => {
+  it("asks for the operator's name and the admin password before showing a saga page; a wrong one is refused", async () => {
     const refused = await page.goto(`${base}/sagas`);
     expect(refused?.status()).toBe(401);
     expect(refused?.headers()['www-authenticate']).toMatch(/^Bearer /);
     expect(await page.textContent('h2')).toBe('Sign in');
     expect(await page.content()).not.toContain(failedOrder);
+    await page.fill('#sign-in-form input[name=operator]', 'ops-1');
     await page.fill('#sign-in-form input[name=password]', 'not the password');
     await page.click('#sign-in-form button[type=submit]');
     await page.waitForFunction(() => document.getElementById('sign-in-message')?.textContent?.includes('401'));
@@ -61,8 +62,10 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     await Promise.all([page.waitForNavigation(), page.click('#sign-in-form button[type=submit]')]);
     await page.waitForSelector('svg.statechart');
     expect(await page.textContent('#sign-out')).toBe('sign out');
-    const cookie = (await page.context().cookies()).find((entry) => entry.name === 'sagas_token');
-    expect(cookie).toMatchObject({ path: '/sagas', sameSite: 'Strict' });
+    expect(await page.textContent('#signed-in')).toBe('signed in as ops-1');
+    // The server set the read-only session (tests/security/saga-pages-hostile.int.test.ts checks what it opens).
+    const cookie = (await page.context().cookies()).find((entry) => entry.name === 'sagas_session');
+    expect(cookie).toMatchObject({ path: '/sagas', sameSite: 'Strict', httpOnly: true });
   });
 
   it('/sagas draws the statechart from the machine with live counts per state, and lists recent orders', async () => {

@@ -15,6 +15,8 @@ export interface TokenClientOptions {
   adminPassword?: string;
   /** Default: $DEMO_CUSTOMER_PASSWORD, or the documented demo default. */
   customerPassword?: string;
+  /** The operator's name in admin tokens (their subject; the saga history and the ledger record it). Default: $OPERATOR_NAME, else admin. */
+  operator?: string;
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
@@ -26,6 +28,8 @@ export function tokenClient(options: TokenClientOptions) {
   const fetchImpl = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const adminPassword = options.adminPassword ?? process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD;
   const customerPassword = options.customerPassword ?? process.env.DEMO_CUSTOMER_PASSWORD ?? DEFAULT_DEMO_CUSTOMER_PASSWORD;
+  const operator = options.operator ?? process.env.OPERATOR_NAME;
+  const adminBody = { admin: true, password: adminPassword, ...(operator ? { operator } : {}) };
   const cache = new Map<string, { promise: Promise<string>; renewAt: number }>();
 
   async function request(body: unknown): Promise<IssuedAccessToken> {
@@ -65,12 +69,12 @@ export function tokenClient(options: TokenClientOptions) {
     return promise;
   }
 
-  const admin = () => cached('admin', { admin: true, password: adminPassword });
+  const admin = () => cached('admin', adminBody);
   const customer = (customerId: string) => cached(`customer:${customerId.toLowerCase()}`, { customerId, password: customerPassword });
 
   return {
     /** Full token responses, not cached. */
-    issueAdmin: () => request({ admin: true, password: adminPassword }),
+    issueAdmin: () => request(adminBody),
     issueCustomer: (customerId: string) => request({ customerId, password: customerPassword }),
     admin,
     customer,

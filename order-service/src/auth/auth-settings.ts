@@ -11,8 +11,37 @@ export const DEFAULT_DEMO_CUSTOMER_PASSWORD = 'customer-password';
 /** What the order service needs to issue tokens, on top of what every service needs to verify them. */
 export const issuerEnvSchema = authEnvSchema.extend({
   ADMIN_PASSWORD: z.string().min(1).default(DEFAULT_ADMIN_PASSWORD),
-  /** One demo password for every seeded customer (there is no user store yet). */
-  DEMO_CUSTOMER_PASSWORD: z.string().min(1).default(DEFAULT_DEMO_CUSTOMER_PASSWORD),
+  DEMO_CUSTOMER_PASSWORD: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DEMO_CUSTOMER_PASSWORD)
+    .describe("The seeded customers' first password, set once outside production (each customer's own is in customer_credential; npm run password resets one)."),
+  AUTH_LOGIN_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Wrong passwords for one account (a customer, or the admin) within AUTH_LOGIN_WINDOW_S before it is locked.'),
+  AUTH_LOGIN_MAX_ADDRESS_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Wrong passwords from one client address within AUTH_LOGIN_WINDOW_S before the address is blocked.'),
+  AUTH_LOGIN_MAX_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(60).describe('Sign-in attempts of any outcome from one client address per minute.'),
+  AUTH_LOGIN_WINDOW_S: seconds(900).describe('The window in which failed sign-ins are counted.'),
+  AUTH_LOGIN_LOCKOUT_S: seconds(900).describe('How long a locked account or a blocked address waits (429 with Retry-After meanwhile).'),
+  AUTH_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .describe('Proxies whose X-Forwarded-For names the client of a sign-in: comma separated addresses, or * where only a proxy can reach the service.')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+  AUTH_SAGA_PAGES_TTL_S: seconds(900).describe("Lifetime of the saga pages' read-only session cookie."),
   /** Lifetime of customer and admin tokens; also how long a retired key keeps verifying. */
   AUTH_TOKEN_TTL_S: seconds(3600),
   /** Lifetime of the order service's own tokens to other services. */

@@ -1,12 +1,18 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createCachedKeySource } from '#shared/http/auth/key-source.ts';
+import { principalOf } from '#shared/http/auth/principal.ts';
 import { createTokenVerifier, type TokenVerifier } from '#shared/http/auth/token-verifier.ts';
-import { ProblemError } from '#shared/http/problem.ts';
+import { notFound, ProblemError } from '#shared/http/problem.ts';
 import type { ServiceDeps } from '#shared/runtime/service-host.ts';
-import { DEFAULT_ADMIN_PASSWORD, DEFAULT_DEMO_CUSTOMER_PASSWORD, issuerEnvFrom, type IssuerEnv } from './auth-settings.ts';
+import { DEFAULT_ADMIN_PASSWORD, issuerEnvFrom, type IssuerEnv } from './auth-settings.ts';
 import * as routes from './auth.routes.ts';
+import { clientAddressOf } from './client-address.ts';
+import { createCustomerCredentials, type CustomerCredentials } from './customer-credentials.ts';
 import { createCustomerDirectory, CustomerDirectoryUnavailable, type CustomerDirectory } from './customer-directory.ts';
-import { samePassword } from './passwords.ts';
+import { demoCustomerIds } from './demo-customers.ts';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
+import { addSagaPagesSessionRoutes, createSagaPagesSessions, type SagaPagesSessions } from './saga-pages-session.ts';
+import { accountOf, createSignIn, type SignIn, type SignInOutcome } from './sign-in.ts';
 import { createSigningKeys, type SigningKeys } from './signing-keys.ts';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 
@@ -16,8 +22,16 @@ export interface OrderAuth {
   issuer: TokenIssuer;
   verifier: TokenVerifier;
   customers: CustomerDirectory;
+  credentials: CustomerCredentials;
+  throttle: LoginThrottle;
+  signIn: SignIn;
+  /** The saga pages' read-only sessions (a cookie the API refuses). */
+  sagaPages: SagaPagesSessions;
   /** Read the key table again now (after a rotation on this process). */
   reloadKeys(): Promise<void>;
+  /** Outside production: the seeded customers get the demo password, unless they have one already. */
+  seedDemoCredentials(): Promise<void>;
+  close(): void;
 }
 
 /**
@@ -25,7 +39,7 @@ export interface OrderAuth {
  * customers that exist and for admins, the JWKS the other services verify with, and its own
  * verifier reading the same keys (no HTTP round trip to itself).
  */
-export function createOrderAuth(deps: Pick<ServiceDeps, 'orm' | 'clock' | 'ids' | 'logger' | 'rawEnv'>): OrderAuth {
+export function createOrderAuth(deps: Pick<ServiceDeps, 'orm' | 'clock' | 'ids' | 'logger' | 'rawEnv' | 'env'>): OrderAuth {
   const settings = issuerEnvFrom(deps.rawEnv);
   const keys = createSigningKeys({
     orm: deps.orm,
@@ -64,40 +78,70 @@ export function createOrderAuth(deps: Pick<ServiceDeps, 'orm' | 'clock' | 'ids' 
     issuer,
     serviceTokenTtlS: settings.AUTH_SERVICE_TOKEN_TTL_S,
   });
-  if (settings.AUTH_MODE === 'on' && (settings.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD || settings.DEMO_CUSTOMER_PASSWORD === DEFAULT_DEMO_CUSTOMER_PASSWORD)) {
-    deps.logger.warn('the demo passwords are in use (ADMIN_PASSWORD / DEMO_CUSTOMER_PASSWORD): fine on a laptop, not anywhere else');
+  if (settings.AUTH_MODE === 'on' && settings.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD) {
+    deps.logger.warn('the demo admin password is in use (ADMIN_PASSWORD): fine on a laptop, refused with NODE_ENV=production');
   }
+  const credentials = createCustomerCredentials({ orm: deps.orm, clock: deps.clock });
+  const throttle = createLoginThrottle({
+    redisUrl: deps.env.REDIS_URL,
+    keyPrefix: deps.env.QUEUE_PREFIX,
+    settings: {
+      accountFailures: settings.AUTH_LOGIN_MAX_FAILURES,
+      addressFailures: settings.AUTH_LOGIN_MAX_ADDRESS_FAILURES,
+      addressAttemptsPerMinute: settings.AUTH_LOGIN_MAX_ATTEMPTS_PER_MINUTE,
+      windowS: settings.AUTH_LOGIN_WINDOW_S,
+      lockoutS: settings.AUTH_LOGIN_LOCKOUT_S,
+    },
+  });
+  const signIn = createSignIn({ settings, credentials, customers, throttle });
+  const sagaPages = createSagaPagesSessions({
+    issuer,
+    getKey: keySource.getKey,
+    issuerName: settings.AUTH_ISSUER,
+    ttlS: settings.AUTH_SAGA_PAGES_TTL_S,
+    clockToleranceS: settings.AUTH_CLOCK_TOLERANCE_S,
+    clock: deps.clock,
+  });
 
-  return { settings, keys, issuer, verifier, customers, reloadKeys: () => keySource.reload() };
+  return {
+    settings,
+    keys,
+    issuer,
+    verifier,
+    customers,
+    credentials,
+    throttle,
+    signIn,
+    sagaPages,
+    reloadKeys: () => keySource.reload(),
+    async seedDemoCredentials() {
+      if (deps.rawEnv.NODE_ENV === 'production') return;
+      await credentials.setIfMissing(demoCustomerIds, settings.DEMO_CUSTOMER_PASSWORD);
+    },
+    close: () => throttle.close(),
+  };
 }
 
-const invalidCredentials = () => new ProblemError(401, 'Unauthorized', 'invalid credentials');
+/** A sign-in that did not end in a token, as the HTTP answer it is. */
+export function signInProblem(outcome: Exclude<SignInOutcome, { kind: 'signed-in' }>): ProblemError {
+  switch (outcome.kind) {
+    case 'refused':
+      return new ProblemError(401, 'Unauthorized', 'invalid credentials');
+    case 'throttled':
+      return new ProblemError(429, 'Too Many Requests', `${outcome.reason}; try again in ${outcome.retryAfterS} s`, { retryAfterSeconds: outcome.retryAfterS });
+    case 'unavailable':
+      return new ProblemError(503, 'Service Unavailable', outcome.reason);
+  }
+}
 
 export function addAuthRoutes(app: OpenAPIHono, auth: OrderAuth): void {
   const { settings } = auth;
+  addSagaPagesSessionRoutes(app, { sessions: auth.sagaPages, signIn: auth.signIn, trustedProxies: settings.AUTH_TRUSTED_PROXIES, signInProblem });
 
   app.openapi(routes.issueToken, async (c) => {
-    const request = c.req.valid('json');
-    let subject: string;
-    let role: 'admin' | 'customer';
-    if ('admin' in request) {
-      if (!samePassword(request.password, settings.ADMIN_PASSWORD)) throw invalidCredentials();
-      subject = 'admin';
-      role = 'admin';
-    } else {
-      if (!samePassword(request.password, settings.DEMO_CUSTOMER_PASSWORD)) throw invalidCredentials();
-      // Only a real member gets a token: the customer must exist (have a credit account).
-      let exists: boolean;
-      try {
-        exists = await auth.customers.exists(request.customerId);
-      } catch (error) {
-        if (error instanceof CustomerDirectoryUnavailable) throw new ProblemError(503, 'Service Unavailable', error.message);
-        throw error;
-      }
-      if (!exists) throw invalidCredentials();
-      subject = request.customerId.toLowerCase();
-      role = 'customer';
-    }
+    const outcome = await auth.signIn(c.req.valid('json'), clientAddressOf(c, settings.AUTH_TRUSTED_PROXIES));
+    if (outcome.kind !== 'signed-in') throw signInProblem(outcome);
+    const { role, subject } = outcome;
     const issued = await auth.issuer.issue({ subject, role, ttlS: settings.AUTH_TOKEN_TTL_S });
     c.header('cache-control', 'no-store');
     return c.json(
@@ -111,6 +155,19 @@ export function addAuthRoutes(app: OpenAPIHono, auth: OrderAuth): void {
       },
       200,
     );
+  });
+
+  app.openapi(routes.setCustomerPassword, async (c) => {
+    const { customerId } = c.req.valid('param');
+    try {
+      if (!(await auth.customers.exists(customerId))) throw notFound('customer');
+    } catch (error) {
+      if (error instanceof CustomerDirectoryUnavailable) throw new ProblemError(503, 'Service Unavailable', error.message);
+      throw error;
+    }
+    await auth.credentials.set(customerId, c.req.valid('json').password, principalOf(c).subject);
+    await auth.throttle.succeeded(accountOf({ customerId, password: '' }));
+    return c.body(null, 204);
   });
 
   app.openapi(routes.listSigningKeys, async (c) => c.json({ items: await auth.keys.list() }, 200));

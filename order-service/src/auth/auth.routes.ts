@@ -4,16 +4,28 @@ import { ROLES } from '#shared/http/auth/principal.ts';
 
 const password = z.string().min(1).max(200).openapi({ example: 'customer-password' });
 
+/** An operator's name in admin tokens, the saga history and the ledger. */
+export const operatorName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'letters, digits and . _ @ - (at most 64)')
+  .openapi({ example: 'ops-1' });
+
 export const tokenRequestSchema = z
   .union([
     z.strictObject({
       customerId: z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }),
       password,
     }),
-    z.strictObject({ admin: z.literal(true), password: password.openapi({ example: 'admin-password' }) }),
+    z.strictObject({
+      admin: z.literal(true),
+      password: password.openapi({ example: 'admin-password' }),
+      operator: operatorName.optional().openapi({ description: "The operator's name: the token's subject (default admin)" }),
+    }),
   ])
   .openapi('TokenRequest', {
-    description: 'A customer (the demo password, DEMO_CUSTOMER_PASSWORD; the customer must exist) or an admin (ADMIN_PASSWORD)',
+    description:
+      "A customer (their own password; the seeded customers' is DEMO_CUSTOMER_PASSWORD outside production) or an operator (ADMIN_PASSWORD and their name). " +
+      'Failed sign-ins are counted per account and per client address: 429 with Retry-After once an account is locked or an address blocked.',
   });
 
 export const tokenSchema = z
@@ -46,7 +58,26 @@ export const issueToken = createRoute({
   request: { body: { content: { 'application/json': { schema: tokenRequestSchema } }, required: true } },
   responses: {
     200: { description: 'A token', content: { 'application/json': { schema: tokenSchema } } },
-    ...problemResponses(400, 401, 413, 415, 503),
+    ...problemResponses(400, 401, 413, 415, 429, 503),
+  },
+});
+
+export const setCustomerPassword = createRoute({
+  method: 'put',
+  path: '/api/v1/customers/{customerId}/password',
+  tags: ['Auth'],
+  summary: "Set or reset a customer's password (operators)",
+  description: 'The customer must exist (the payment service knows them). The password is stored as an scrypt hash; the customer signs in with it from now on, and a lockout is lifted.',
+  request: {
+    params: z.object({ customerId: z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }) }),
+    body: {
+      content: { 'application/json': { schema: z.strictObject({ password: z.string().min(12).max(200) }).openapi('CustomerPassword') } },
+      required: true,
+    },
+  },
+  responses: {
+    204: { description: 'Set' },
+    ...problemResponses(400, 404, 413, 415, 503),
   },
 });
 

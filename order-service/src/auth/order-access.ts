@@ -15,6 +15,7 @@ export const orderServiceAccess: AccessRule[] = [
   { method: 'POST', path: '/api/v1/auth/tokens', access: publicRoute },
   { method: 'GET', path: '/api/v1/auth/keys', access: adminOnly },
   { method: 'POST', path: '/api/v1/auth/keys/rotation', access: adminOnly },
+  { method: 'PUT', path: '/api/v1/customers/{customerId}/password', access: adminOnly },
   { method: 'POST', path: '/api/v1/orders', access: scopedToCustomer },
   { method: 'GET', path: '/api/v1/orders', access: scopedToCustomer },
   { method: 'GET', path: '/api/v1/orders/{orderTrackingId}', access: scopedToCustomer },

@@ -42,22 +42,35 @@ export function createTokenIssuer(deps: { keys: SigningKeys; clock: Clock; ids: 
     return key;
   }
 
+  async function sign(claims: Record<string, unknown>, subject: string, audience: string, ttlS: number) {
+    const key = await signingKey();
+    const issuedAt = deps.clock.now();
+    const iat = Math.floor(issuedAt.getTime() / 1000);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: key.kid, typ: 'JWT' })
+      .setIssuer(deps.settings.issuer)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + ttlS)
+      .setJti(deps.ids.next())
+      .sign(key.privateKey);
+    return { token, kid: key.kid, issuedAt, expiresAt: new Date((iat + ttlS) * 1000) };
+  }
+
   return {
+    /** An access token of the API (the platform's audience, a role). */
     async issue(claims: { subject: string; role: Role; ttlS: number }): Promise<IssuedToken> {
-      const key = await signingKey();
-      const issuedAt = deps.clock.now();
-      const iat = Math.floor(issuedAt.getTime() / 1000);
-      const token = await new SignJWT({ role: claims.role })
-        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: key.kid, typ: 'JWT' })
-        .setIssuer(deps.settings.issuer)
-        .setAudience(deps.settings.audience)
-        .setSubject(claims.subject)
-        .setIssuedAt(iat)
-        .setNotBefore(iat)
-        .setExpirationTime(iat + claims.ttlS)
-        .setJti(deps.ids.next())
-        .sign(key.privateKey);
-      return { token, kid: key.kid, role: claims.role, subject: claims.subject, issuedAt, expiresAt: new Date((iat + claims.ttlS) * 1000) };
+      const signed = await sign({ role: claims.role }, claims.subject, deps.settings.audience, claims.ttlS);
+      return { ...signed, role: claims.role, subject: claims.subject };
+    },
+    /**
+     * A token that is not for the API: another audience and a scope instead of a role, so every
+     * API verifier refuses it (the saga pages' read-only session, see saga-pages-session.ts).
+     */
+    async issueScoped(claims: { subject: string; audience: string; scope: string; ttlS: number }) {
+      return sign({ scope: claims.scope }, claims.subject, claims.audience, claims.ttlS);
     },
     /** Forget the cached signer (after a rotation on this process). */
     forgetKey() {

@@ -1,4 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { principalOf } from '#shared/http/auth/principal.ts';
+import type { EventOrigin } from '../saga/saga-step.ts';
 import type { Orm } from '#shared/db/orm.ts';
 import { conflict, notFound, ProblemError } from '#shared/http/problem.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
@@ -8,7 +11,7 @@ import { parseDuration } from './duration.ts';
 import type { createFireTimeout } from './fire-timeout.ts';
 import * as routes from './operator.routes.ts';
 import type { createRequestCompensation } from './request-compensation.ts';
-import { countNewDeadLetters, countOrdersByState, findStuckOrders, loadSagaView, recentOrders } from './saga-queries.ts';
+import { findStuckOrders, loadSagaOverview, loadSagaView } from './saga-queries.ts';
 
 export interface OperatorDeps {
   orm: Orm;
@@ -16,6 +19,14 @@ export interface OperatorDeps {
   ids: Ids;
   fireTimeout: ReturnType<typeof createFireTimeout>;
   requestCompensation: ReturnType<typeof createRequestCompensation>;
+}
+
+/**
+ * The origin of an operator's event: the request, and who asked (`actor`: the subject of their
+ * admin token, e.g. ops-1), which the step handler records in saga_event.actor.
+ */
+export function operatorOrigin(c: Context, requestId: string): EventOrigin & { actor: string } {
+  return { source: 'operator', messageId: requestId, actor: principalOf(c).subject };
 }
 
 /** The operators' saga API: read a saga, fire a timer now, compensate, find stuck sagas. */
@@ -31,7 +42,7 @@ export function addOperatorRoutes(app: OpenAPIHono, deps: OperatorDeps): void {
   app.openapi(routes.fireTimeout, async (c) => {
     const { orderId, timer } = c.req.valid('param');
     const requestId = deps.ids.next();
-    const fired = await deps.fireTimeout(orderId, timer, { source: 'operator', messageId: requestId });
+    const fired = await deps.fireTimeout(orderId, timer, operatorOrigin(c, requestId));
     if (fired.kind === 'unknown-order') throw notFound('order');
     if (fired.kind === 'not-pending') throw conflict(`order ${orderId} has no pending ${timer} timer`);
     const { result } = fired;
@@ -41,7 +52,7 @@ export function addOperatorRoutes(app: OpenAPIHono, deps: OperatorDeps): void {
   app.openapi(routes.requestCompensation, async (c) => {
     const { orderId } = c.req.valid('param');
     const requestId = deps.ids.next();
-    const outcome = await deps.requestCompensation(orderId, c.req.valid('json').reason, { source: 'operator', messageId: requestId });
+    const outcome = await deps.requestCompensation(orderId, c.req.valid('json').reason, operatorOrigin(c, requestId));
     if (outcome.kind === 'unknown-order') throw notFound('order');
     if (outcome.kind === 'refused') throw new ProblemError(409, 'Conflict', `refused in ${outcome.state}: ${outcome.why}`, { state: outcome.state });
     const { result } = outcome;
@@ -57,17 +68,8 @@ export function addOperatorRoutes(app: OpenAPIHono, deps: OperatorDeps): void {
 
   app.openapi(routes.sagaOverview, async (c) => {
     const { stuckOlderThan, recent } = c.req.valid('query');
-    const em = deps.orm.em.fork();
     const now = deps.clock.now();
-    const [counts, recentList, stuck, newDeadLetters] = await Promise.all([
-      countOrdersByState(em.fork()),
-      recentOrders(em.fork(), recent),
-      findStuckOrders(em.fork(), { now, olderThanMs: parseDuration(stuckOlderThan)!, limit: 50 }),
-      countNewDeadLetters(em.fork()),
-    ]);
-    return c.json(
-      { machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), counts, recent: recentList, stuck, stuckOlderThan, newDeadLetters },
-      200,
-    );
+    const overview = await loadSagaOverview(deps.orm.em.fork(), { now, stuckOlderThanMs: parseDuration(stuckOlderThan)!, recent });
+    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan }, 200);
   });
 }

@@ -18,6 +18,10 @@ export const historyEntrySchema = z
     event: z.record(z.string(), z.unknown()),
     source: z.enum(['http', 'kafka', 'timer', 'operator']),
     messageId: z.string().nullable(),
+    actor: z
+      .string()
+      .nullable()
+      .openapi({ description: "The operator who asked, for an operator's event (their admin token's subject)", example: 'ops-1' }),
     stateBefore: z.string().nullable(),
     stateAfter: z.string().openapi({ example: 'CANCELLING.releasingStock' }),
     effects: z.array(effectSchema),
@@ -48,6 +52,7 @@ export const sagaViewSchema = z
     customerId: z.string(),
     price: z.number().int(),
     items: z.array(z.object({ productId: z.string(), quantity: z.number().int(), price: z.number().int() })),
+    address: z.object({ street: z.string(), postalCode: z.string(), city: z.string() }).openapi({ description: 'The delivery address as placed' }),
     failureMessages: z.array(z.string()),
     anomalies: z.array(z.string()),
     createdAt: z.string(),

@@ -20,6 +20,8 @@ export interface HistoryEntry {
   event: Record<string, unknown>;
   source: SagaEventSource;
   messageId: string | null;
+  /** The operator who asked, for an operator's event (their admin token's subject); null otherwise. */
+  actor: string | null;
   stateBefore: string | null;
   stateAfter: string;
   effects: SagaEffect[];
@@ -49,6 +51,8 @@ export interface SagaView {
   customerId: string;
   price: number;
   items: { productId: string; quantity: number; price: number }[];
+  /** Where the order goes, as the customer wrote it (shown to operators, escaped like every string). */
+  address: { street: string; postalCode: string; city: string };
   failureMessages: string[];
   anomalies: string[];
   createdAt: string;
@@ -76,6 +80,7 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
     customerId: order.customerId,
     price: order.price,
     items: order.items,
+    address: order.address,
     failureMessages: order.failureMessages,
     anomalies: order.snapshot.context.anomalies ?? [],
     createdAt: order.createdAt.toISOString(),
@@ -89,6 +94,7 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
       event: event.event,
       source: event.source,
       messageId: event.messageId ?? null,
+      actor: event.actor ?? null,
       stateBefore: event.stateBefore ?? null,
       stateAfter: event.stateAfter,
       effects: event.effects,
@@ -104,6 +110,17 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
       overdueMs: now.getTime() - timer.deadlineAt.getTime(),
     })),
   };
+}
+
+/** What /sagas shows and /api/v1/sagas/overview answers: orders per state, recent and stuck orders, new dead letters. */
+export async function loadSagaOverview(em: Em, options: { now: Date; stuckOlderThanMs: number; recent: number }) {
+  const [counts, recent, stuck, newDeadLetters] = await Promise.all([
+    countOrdersByState(em.fork()),
+    recentOrders(em.fork(), options.recent),
+    findStuckOrders(em.fork(), { now: options.now, olderThanMs: options.stuckOlderThanMs, limit: 50 }),
+    countNewDeadLetters(em.fork()),
+  ]);
+  return { counts, recent, stuck, newDeadLetters };
 }
 
 /** Orders per state: top-level statuses, and the substates of compound ones (e.g. "CANCELLING.releasingStock"). */

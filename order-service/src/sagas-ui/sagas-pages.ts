@@ -8,7 +8,11 @@ import { noOpReasons } from '../operator/machine-facts.ts';
 import type { HistoryEntry, SagaView } from '../operator/saga-queries.ts';
 import { html, jsonForScript, raw, type SafeHtml } from './html.ts';
 
-export function page(title: string, body: SafeHtml, options: { pageName: string; data?: unknown } = { pageName: 'plain' }): string {
+export function page(
+  title: string,
+  body: SafeHtml,
+  options: { pageName: string; data?: unknown; /** Who is signed in (a sign-out button is shown). */ operator?: string | null } = { pageName: 'plain' },
+): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -24,6 +28,7 @@ export function page(title: string, body: SafeHtml, options: { pageName: string;
   <span class="spacer"></span>
   <a href="/api/v1/dead-letters?status=NEW" id="dead-letters-link">dead letters</a>
   <a href="/swagger-ui.html">API</a>
+  ${options.operator ? html`<span id="signed-in">signed in as <strong>${options.operator}</strong></span> <button type="button" id="sign-out">sign out</button>` : ''}
   <span class="live" id="live"></span>
 </header>
 <main>
@@ -65,6 +70,7 @@ export function orderBody(
   legend: SafeHtml,
   compensationRefusal: string | null,
   traceUrl?: string | null,
+  options: { /** Operator actions are API calls with an admin token of their own (AUTH_MODE=on). */ actionsNeedPassword?: boolean } = {},
 ): SafeHtml {
   const started = view.history[0] ? Date.parse(view.history[0].occurredAt) : Date.parse(view.createdAt);
   return html`<section class="card" id="order-facts">
@@ -74,6 +80,7 @@ export function orderBody(
     <dt>Machine version</dt><dd>v${view.machineVersion}${view.machineVersion === view.currentMachineVersion ? '' : html` <span class="warn">(running machine is v${view.currentMachineVersion})</span>`}</dd>
     <dt>Customer</dt><dd class="mono">${view.customerId}</dd>
     <dt>Items</dt><dd>${view.items.map((item, index) => html`${index > 0 ? ', ' : ''}${item.quantity} × <span class="mono">${item.productId.slice(0, 8)}</span> @ ${item.price.toLocaleString('en')}`)} — total ${view.price.toLocaleString('en')} KRW</dd>
+    <dt>Deliver to</dt><dd id="order-address">${view.address.street}, ${view.address.postalCode} ${view.address.city}</dd>
     <dt>Placed</dt><dd>${view.createdAt}</dd>
     <dt>Last change</dt><dd>${view.updatedAt}</dd>
     <dt>Trace</dt><dd class="mono" id="order-trace">${traceCell(view.traceId, traceUrl)}</dd>
@@ -84,11 +91,19 @@ export function orderBody(
   ${
     view.terminal
       ? ''
-      : html`<form class="actions" id="compensate-form" data-order-id="${view.orderId}">
+      : html`<form class="actions" id="compensate-form" method="post" data-order-id="${view.orderId}">
     <input type="text" name="reason" placeholder="why (recorded with the cancellation)" required maxlength="500" ${compensationRefusal ? 'disabled' : ''}>
     <button type="submit" ${compensationRefusal ? html`disabled title="${compensationRefusal}"` : ''}>Cancel and compensate</button>
     <span class="message" id="action-message">${compensationRefusal ?? ''}</span>
+  </form>${
+    options.actionsNeedPassword
+      ? html`
+  <form class="actions" id="act-as-form" method="post">
+    <input type="password" name="password" placeholder="admin password, to act" autocomplete="current-password">
+    <span class="legend-note">The page session only reads: cancelling and firing a timer are API calls with an admin token, asked for here and kept by this page only.</span>
   </form>`
+      : ''
+  }`
   }
 </section>
 <section class="card">
@@ -130,7 +145,7 @@ function timelineRow(entry: HistoryEntry, started: number): SafeHtml {
   <td>${entry.sequence}</td>
   <td class="mono" title="${entry.occurredAt}">${entry.occurredAt.slice(11, 23)}<br><span class="legend-note">+${formatDuration(at - started)}</span></td>
   <td><strong>${entry.eventType}</strong>${eventDetails(entry)}</td>
-  <td><span class="src src-${entry.source}">${entry.source}</span>${entry.messageId ? html`<br><span class="mono legend-note" title="message id">${entry.messageId.slice(0, 8)}</span>` : ''}</td>
+  <td><span class="src src-${entry.source}">${entry.source}</span>${entry.actor ? html` <span class="actor" title="operator">${entry.actor}</span>` : ''}${entry.messageId ? html`<br><span class="mono legend-note" title="message id">${entry.messageId.slice(0, 8)}</span>` : ''}</td>
   <td class="mono">${entry.stateBefore ?? '—'} → ${entry.stateAfter}</td>
   <td>${effectList(entry.effects)}</td>
   <td>${noop ? html`<span class="outcome-noop" title="recorded, nothing changed">no-op</span><br><span class="legend-note">${noopReason(entry)}</span>` : html`<span class="outcome-changed">changed</span>`}</td>

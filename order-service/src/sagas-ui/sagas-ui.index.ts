@@ -3,9 +3,12 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import type { Orm } from '#shared/db/orm.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
+import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
+import { sagaPagesOperatorOf } from '../auth/saga-pages-guard.ts';
+import { parseDuration } from '../operator/duration.ts';
 import { orderSagaChart } from '../operator/machine-facts.ts';
 import { refusalOf } from '../operator/request-compensation.ts';
-import { loadSagaView } from '../operator/saga-queries.ts';
+import { loadSagaOverview, loadSagaView } from '../operator/saga-queries.ts';
 import { sagaPathOf } from './saga-path.ts';
 import { errorBody, orderBody, overviewBody, page } from './sagas-pages.ts';
 import { layoutStatechart } from './statechart-layout.ts';
@@ -27,7 +30,10 @@ const OVERVIEW_STUCK_AFTER = '5s';
  * orders; `/sagas/{orderId}` draws the path one order took and its timeline. Everything is
  * served from this service: no CDN, works offline.
  */
-export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock; /** Trace viewer link for the order's trace id. */ traceUrl?: string }): void {
+export function addSagaPages(
+  app: OpenAPIHono,
+  deps: { orm: Orm; clock: Clock; /** Trace viewer link for the order's trace id. */ traceUrl?: string; authMode: 'on' | 'off' },
+): void {
   const layout = layoutStatechart(orderSagaChart);
 
   app.get('/sagas/assets/:file', async (c) => {
@@ -42,10 +48,20 @@ export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock; /
     c.html(
       page('Order sagas', overviewBody(renderStatechartSvg(layout, { counts: {} }), statechartLegend(false), OVERVIEW_STUCK_AFTER), {
         pageName: 'overview',
-        data: { overviewUrl: `/api/v1/sagas/overview?stuckOlderThan=${OVERVIEW_STUCK_AFTER}`, refreshMs: 2_000 },
+        operator: sagaPagesOperatorOf(c),
+        data: { overviewUrl: '/sagas/overview.json', refreshMs: 2_000 },
       }),
     ),
   );
+
+  // What the overview page polls: /api/v1/sagas/overview's answer, under /sagas so that the
+  // page session (a cookie scoped to /sagas) opens it; read-only like every page.
+  app.get('/sagas/overview.json', async (c) => {
+    const now = deps.clock.now();
+    const overview = await loadSagaOverview(deps.orm.em.fork(), { now, stuckOlderThanMs: parseDuration(OVERVIEW_STUCK_AFTER)!, recent: 20 });
+    c.header('cache-control', 'no-store');
+    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan: OVERVIEW_STUCK_AFTER });
+  });
 
   app.get('/sagas/:orderId', async (c) => {
     const orderId = c.req.param('orderId');
@@ -56,11 +72,14 @@ export function addSagaPages(app: OpenAPIHono, deps: { orm: Orm; clock: Clock; /
     if (!view) return c.html(page('No such order', errorBody('No such order', `There is no order ${orderId}.`)), 404);
     const path = sagaPathOf(layout, view.history);
     const refusal = view.terminal ? null : refusalOf(view.snapshot, { type: 'CancellationRequested', reason: 'operator' });
+    const operator = sagaPagesOperatorOf(c);
     return c.html(
       page(
         `Order ${orderId.slice(0, 8)} — saga`,
-        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl),
-        { pageName: 'order', data: { orderId, terminal: view.terminal, refreshMs: 2_000 } },
+        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl, {
+          actionsNeedPassword: deps.authMode === 'on',
+        }),
+        { pageName: 'order', operator, data: { orderId, terminal: view.terminal, refreshMs: 2_000, operator } },
       ),
     );
   });

@@ -13,6 +13,12 @@ export const scriptsEnvSchema = z.object({
   PAYMENT_PORT: port(8183).describe('Port of the payment service (replica 1).'),
   ORDER_SERVICE_URL: z.url().optional().describe('Order service the saga and token CLIs call (default: http://127.0.0.1:$ORDER_PORT).'),
   ORDER_SERVICE_TOKEN: z.string().optional().describe('Admin token the saga CLI sends (else it signs in with ADMIN_PASSWORD).'),
+  OPERATOR_NAME: z
+    .string()
+    .optional()
+    .describe(
+      "The operator's name in the admin tokens the CLIs get (npm run token, saga, password; default admin): the saga history and the ledger record it.",
+    ),
   LOAD_TOKEN: z.string().optional().describe('Admin token the load test uses (same as its --token).'),
   LB_BIND: z.string().default('127.0.0.1').describe('Address the local HAProxy listens on (--replicas N, --haproxy).'),
   LB_ORDER_PORT: port(8080).describe('HAProxy port in front of the order service replicas.'),

@@ -8,20 +8,17 @@
   const live = document.getElementById('live');
   const page = document.body.dataset.page;
 
-  // The admin token lives in a cookie scoped to /sagas (set by the sign-in page), which opens the
-  // pages when navigating; the script sends it as a bearer header to the API.
-  const tokenCookie = 'sagas_token';
-  function token() {
-    const entry = document.cookie.split('; ').find((part) => part.startsWith(`${tokenCookie}=`));
-    return entry ? entry.slice(tokenCookie.length + 1) : null;
+  // Reading: the page session is an HttpOnly cookie the server set at sign-in (this script never
+  // sees it); it opens the /sagas pages and their overview JSON, nothing else. Acting: an operator
+  // action is an API call with an admin token of its own, asked for with the admin password on the
+  // order page and kept in this variable only (gone with the page, never stored).
+  let adminToken = null;
+  function signedOut() {
+    location.reload(); // the server answers with the sign-in form
   }
-  function authHeaders(headers) {
-    const current = token();
-    return current ? Object.assign({}, headers, { authorization: `Bearer ${current}` }) : headers;
-  }
-  function signOut() {
-    document.cookie = `${tokenCookie}=; Path=/sagas; Max-Age=0; SameSite=Strict`;
-    location.reload();
+  async function signOut() {
+    await fetch('/sagas/session', { method: 'DELETE' }).catch(() => {});
+    signedOut();
   }
 
   function el(tag, attributes, ...children) {
@@ -116,8 +113,8 @@
 
   async function pollOverview() {
     try {
-      const response = await fetch(data.overviewUrl, { headers: authHeaders({ accept: 'application/json' }) });
-      if (response.status === 401) return signOut();
+      const response = await fetch(data.overviewUrl, { headers: { accept: 'application/json' } });
+      if (response.status === 401) return signedOut();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const overview = await response.json();
       showOverview(overview);
@@ -132,11 +129,11 @@
 
   async function refreshOrder() {
     try {
-      const response = await fetch(location.href, { headers: authHeaders({ accept: 'text/html' }) });
-      if (response.status === 401) return signOut();
+      const response = await fetch(location.href, { headers: { accept: 'text/html' } });
+      if (response.status === 401) return signedOut();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const next = new DOMParser().parseFromString(await response.text(), 'text/html');
-      const typing = document.activeElement && document.activeElement.name === 'reason' && document.activeElement.value;
+      const typing = document.activeElement && ['reason', 'password'].includes(document.activeElement.name) && document.activeElement.value;
       if (!typing) {
         document.querySelector('main').replaceWith(next.querySelector('main'));
         wireOrderActions();
@@ -150,28 +147,66 @@
     }
   }
 
-  async function operatorAction(url, body) {
+  function showActionMessage(text, ok) {
     const message = document.getElementById('action-message');
+    if (!message) return;
+    message.textContent = text;
+    message.className = `message ${ok ? 'ok' : 'error'}`;
+  }
+
+  // The admin token for an action: the one this page already has, or one asked for with the
+  // password typed into the act-as form. null (and a message) when there is none to be had.
+  async function actionHeaders() {
+    const form = document.getElementById('act-as-form');
+    if (!form) return {}; // AUTH_MODE=off: the API is open
+    if (adminToken && adminToken.expiresAt - 30000 > Date.now()) return { authorization: `Bearer ${adminToken.value}` };
+    const password = form.elements.password.value;
+    if (!password) {
+      showActionMessage('operator actions need the admin password (the field below)', false);
+      form.elements.password.focus();
+      return null;
+    }
+    const body = { admin: true, password };
+    if (data.operator) body.operator = data.operator;
+    const response = await fetch('/api/v1/auth/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const result = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      showActionMessage(`no admin token (${response.status}): ${result.detail || result.title}`, false);
+      return null;
+    }
+    adminToken = { value: result.accessToken, expiresAt: Date.parse(result.expiresAt) };
+    form.elements.password.value = '';
+    form.hidden = true;
+    return { authorization: `Bearer ${adminToken.value}` };
+  }
+
+  async function operatorAction(url, body) {
+    const auth = await actionHeaders();
+    if (auth === null) return false;
     const response = await fetch(url, {
       method: 'POST',
-      headers: authHeaders(body ? { 'content-type': 'application/json' } : {}),
+      headers: Object.assign(body ? { 'content-type': 'application/json' } : {}, auth),
       body: body ? JSON.stringify(body) : undefined,
     });
-    if (response.status === 401) return signOut();
+    if (response.status === 401) adminToken = null;
     const result = await response.json().catch(() => ({}));
-    if (message) {
-      message.textContent = response.ok ? `done: now ${result.saga.state}` : `refused (${response.status}): ${result.detail || result.title}`;
-      message.className = `message ${response.ok ? 'ok' : 'error'}`;
-    }
+    showActionMessage(response.ok ? `done: now ${result.saga.state}` : `refused (${response.status}): ${result.detail || result.title}`, response.ok);
     if (response.ok) setTimeout(refreshOrder, 300);
+    return response.ok;
   }
 
   function wireOrderActions() {
     for (const button of document.querySelectorAll('button.fire-timer')) {
-      button.addEventListener('click', () => {
+      button.addEventListener('click', async () => {
         button.disabled = true;
-        operatorAction(`/api/v1/orders/${button.dataset.orderId}/saga/timeouts/${button.dataset.timer}`);
+        const done = await operatorAction(`/api/v1/orders/${button.dataset.orderId}/saga/timeouts/${button.dataset.timer}`);
+        if (!done) button.disabled = false;
       });
+    }
+    const actAs = document.getElementById('act-as-form');
+    if (actAs) {
+      actAs.hidden = Boolean(adminToken);
+      actAs.addEventListener('submit', (event) => event.preventDefault());
     }
     const form = document.getElementById('compensate-form');
     if (form) {
@@ -189,33 +224,25 @@
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const message = document.getElementById('sign-in-message');
-      const response = await fetch('/api/v1/auth/tokens', {
+      // The server checks the password and answers with the session cookie (HttpOnly, SameSite=Strict).
+      const response = await fetch('/sagas/session', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ admin: true, password: form.elements.password.value }),
+        body: JSON.stringify({ operator: form.elements.operator.value.trim(), password: form.elements.password.value }),
       });
-      const result = await response.json().catch(() => ({}));
       if (!response.ok) {
+        const result = await response.json().catch(() => ({}));
         message.textContent = `refused (${response.status}): ${result.detail || result.title}`;
         message.className = 'message error';
         return;
       }
-      const secure = location.protocol === 'https:' ? '; Secure' : '';
-      document.cookie = `${tokenCookie}=${result.accessToken}; Path=/sagas; Max-Age=${result.expiresIn}; SameSite=Strict${secure}`;
       location.reload();
     });
   }
 
   if (page === 'sign-in') wireSignIn();
-  if (page !== 'sign-in' && token()) {
-    const header = document.querySelector('header.top');
-    const link = el('a', { href: '#', id: 'sign-out' }, 'sign out');
-    link.addEventListener('click', (event) => {
-      event.preventDefault();
-      signOut();
-    });
-    if (header) header.insertBefore(link, document.getElementById('live'));
-  }
+  const signOutButton = document.getElementById('sign-out');
+  if (signOutButton) signOutButton.addEventListener('click', () => signOut());
   if (page === 'overview') pollOverview();
   if (page === 'order') {
     wireOrderActions();
