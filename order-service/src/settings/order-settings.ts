@@ -3,7 +3,7 @@ import { describedShape } from '#shared/config/described-shape.ts';
 import { serviceEnvSchema, SHARED_SETTING_PREFIXES } from '#shared/config/service-env.ts';
 import type { ServiceSettings } from '#shared/config/service-settings.ts';
 import { authEnvSchema } from '#shared/http/auth/auth-env.ts';
-import { issuerEnvSchema } from '../auth/auth-settings.ts';
+import { DEFAULT_ADMIN_PASSWORD, issuerEnvSchema } from '../auth/auth-settings.ts';
 import { orderService } from '../order-service.ts';
 import { sagaEnvShape } from './saga-env.ts';
 
@@ -18,8 +18,8 @@ export const orderSettings = {
   schema: serviceEnvSchema(orderService)
     .extend(
       describedShape(issuerOnly, {
-        ADMIN_PASSWORD: 'Password that signs an operator in as admin (POST /api/v1/auth/tokens, /sagas). Set your own outside a laptop.',
-        DEMO_CUSTOMER_PASSWORD: 'The one demo password of every seeded customer (there is no user store yet). Set your own outside a laptop.',
+        ADMIN_PASSWORD:
+          'Password that signs an operator in as admin (POST /api/v1/auth/tokens, /sagas), under the name they give. Set your own outside a laptop; NODE_ENV=production refuses the default.',
         AUTH_TOKEN_TTL_S: 'Lifetime of customer and admin tokens; also how long a retired key keeps verifying.',
         AUTH_SERVICE_TOKEN_TTL_S: "Lifetime of the order service's own tokens to other services.",
         AUTH_KEY_ROTATE_AFTER_S: 'A signing key older than this is rotated when the next token is issued (0: only by hand).',
@@ -36,4 +36,6 @@ export const orderSettings = {
         .meta({ description: 'Link from a saga page to its trace; {traceId} is replaced.', examples: ['http://localhost:16686/trace/{traceId}'] }),
     }),
   ownedPrefixes: [...SHARED_SETTING_PREFIXES, 'AUTH_', 'SAGA_'],
+  // The demo customer password is not listed: in production no customer gets it (npm run password sets each one).
+  secrets: [{ name: 'ADMIN_PASSWORD', defaults: [DEFAULT_ADMIN_PASSWORD] }],
 } satisfies ServiceSettings;

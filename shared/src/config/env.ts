@@ -8,13 +8,21 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /** What every service reads from the environment, parsed once at start-up. */
 export const baseEnvSchema = z.object({
+  NODE_ENV: z
+    .string()
+    .optional()
+    .describe(
+      'production: the service refuses to start with AUTH_MODE=off, an empty or default password, or Kafka without credentials, and the demo customers get no password (docs/security.md).',
+    ),
   DB_DRIVER: z.enum(['mariadb', 'mysql']).default('mariadb').describe('Database driver: MariaDB locally, MySQL 8 in compose (infra/compose.yaml).'),
   DB_HOST: z.string().default('127.0.0.1').describe('Database server host.'),
   DB_PORT: intFromEnv(3306).describe('Database server port.'),
   DB_SOCKET: z
     .string()
     .optional()
-    .describe('Unix socket of a database server on the same machine (e.g. /run/mysqld/mysqld.sock); when set, the message handlers connect through it instead of DB_HOST:DB_PORT (cheaper round trips).'),
+    .describe(
+      'Unix socket of a database server on the same machine (e.g. /run/mysqld/mysqld.sock); when set, the message handlers connect through it instead of DB_HOST:DB_PORT (cheaper round trips).',
+    ),
   DB_USER: z.string().default('root').describe('Database user (it creates and migrates its database).'),
   DB_PASSWORD: z.string().default('').describe('Database password.'),
   DB_POOL_MAX: intFromEnv(24).describe("Connections in this process's pool; all replicas together must stay below the server's max_connections."),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { describeEnvIssues } from './env-issues.ts';
+import { DATABASE_PASSWORD, productionRefusals, type SecretSetting } from './production-guard.ts';
 import { SCRIPT_SETTING_PATTERNS, scriptsEnvSchema } from './scripts-env.ts';
 import { unknownSettings } from './unknown-settings.ts';
 
@@ -9,7 +10,13 @@ export interface ServiceSettings<TSchema extends z.ZodObject = z.ZodObject> {
   schema: TSchema;
   /** A variable under one of these that no schema knows is refused (a typo would leave a default in force). */
   ownedPrefixes: readonly string[];
+  /** Passwords of this service beyond the database's, refused in production when empty or a documented default. */
+  secrets?: readonly SecretSetting[];
 }
+
+/** With NODE_ENV=production: what this service refuses to start with, one sentence each (none elsewhere). */
+export const productionProblems = (settings: ServiceSettings, env: Record<string, string | undefined>): string[] =>
+  productionRefusals(env, [DATABASE_PASSWORD, ...(settings.secrets ?? [])]);
 
 /** null when the environment is fine, else one line naming every bad or unknown variable. */
 export function settingsProblems(settings: ServiceSettings, env: Record<string, string | undefined>): string | null {
@@ -24,7 +31,8 @@ export function settingsProblems(settings: ServiceSettings, env: Record<string, 
 
 /**
  * For `main.ts`, before anything starts: the parsed settings, or one line on stderr naming what is
- * wrong and exit code 1 (no stack trace, nothing half started).
+ * wrong and exit code 1 (no stack trace, nothing half started). With NODE_ENV=production it also
+ * refuses AUTH_MODE=off, empty or default passwords and Kafka without credentials, one line each.
  */
 export function settingsOrExit<TSchema extends z.ZodObject>(
   settings: ServiceSettings<TSchema>,
@@ -33,6 +41,11 @@ export function settingsOrExit<TSchema extends z.ZodObject>(
   const problem = settingsProblems(settings, env);
   if (problem !== null) {
     process.stderr.write(`${settings.service}: invalid configuration: ${problem} (see docs/configuration.md)\n`);
+    process.exit(1);
+  }
+  const refusals = productionProblems(settings, env);
+  if (refusals.length > 0) {
+    for (const refusal of refusals) process.stderr.write(`${settings.service}: refused: ${refusal}\n`);
     process.exit(1);
   }
   return settings.schema.parse(env);
