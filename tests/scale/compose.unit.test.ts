@@ -46,16 +46,18 @@ function inBuildContext(path: string): boolean {
 }
 
 describe('infra/compose.yaml', () => {
-  it('runs MySQL 8, Kafka (KRaft), Redis, Kafka UI on 28080, HAProxy on 8080/8090/8100/9000, migrations once, and the services', () => {
+  it('runs MySQL 8, Kafka (KRaft), Redis, Kafka UI on 28080, HAProxy on 8080/8090/8100 (stats on 9000), migrations once, and the services', () => {
     expect(Object.keys(services).sort()).toEqual(
       ['haproxy', 'kafka', 'kafka-init', 'kafka-ui', 'migrate', 'mysql', 'order-service', 'payment-service', 'product-service', 'redis']
         .concat(['jaeger', 'prometheus', 'grafana']) // observability: tests/observability/observability-infra.unit.test.ts
         .sort(),
     );
     expect(services.mysql.image).toMatch(/^mysql:8\./);
-    expect(services.kafka.environment!.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(services['kafka-ui'].ports).toEqual(['28080:8080']);
-    expect(services.haproxy.ports).toEqual(['8080:8080', '8090:8090', '8100:8100', '9000:9000']);
+    // KRaft, broker and controller in one node: the configuration kafka.sh writes (as locally)
+    expect(read('infra/kafka/kafka.sh')).toContain('process.roles=broker,controller');
+    expect(services.kafka.environment!.KAFKA_ADVERTISED_HOST).toBe('kafka');
+    expect(services['kafka-ui'].ports).toEqual(['127.0.0.1:28080:8080']);
+    expect(services.haproxy.ports).toEqual(['8080:8080', '8090:8090', '8100:8100', '127.0.0.1:9000:9000']);
     for (const name of ['mysql', 'redis', 'kafka', ...Object.keys(apps)]) expect(services[name].healthcheck, name).toBeDefined();
   });
 
