@@ -52,6 +52,7 @@ export const signingKeySchema = z
 
 export const issueToken = createRoute({
   method: 'post',
+  operationId: 'issueToken',
   path: '/api/v1/auth/tokens',
   tags: ['Auth'],
   summary: 'Get an access token (local and demo use)',
@@ -64,6 +65,7 @@ export const issueToken = createRoute({
 
 export const setCustomerPassword = createRoute({
   method: 'put',
+  operationId: 'setCustomerPassword',
   path: '/api/v1/customers/{customerId}/password',
   tags: ['Auth'],
   summary: "Set or reset a customer's password (operators)",
@@ -83,16 +85,19 @@ export const setCustomerPassword = createRoute({
 
 export const listSigningKeys = createRoute({
   method: 'get',
+  operationId: 'listSigningKeys',
   path: '/api/v1/auth/keys',
   tags: ['Auth'],
   summary: 'The signing keys: the active one and retired ones (no key material)',
   responses: {
     200: { description: 'Newest first', content: { 'application/json': { schema: z.object({ items: z.array(signingKeySchema) }) } } },
+    ...problemResponses(503),
   },
 });
 
 export const rotateSigningKey = createRoute({
   method: 'post',
+  operationId: 'rotateSigningKey',
   path: '/api/v1/auth/keys/rotation',
   tags: ['Auth'],
   summary: 'Rotate the signing key',
@@ -111,12 +116,13 @@ export const rotateSigningKey = createRoute({
       description: 'Rotated',
       content: { 'application/json': { schema: z.object({ kid: z.string(), retired: z.array(z.string()), keys: z.array(signingKeySchema) }) } },
     },
-    ...problemResponses(400, 415),
+    ...problemResponses(400, 413, 415, 503),
   },
 });
 
 export const jwks = createRoute({
   method: 'get',
+  operationId: 'getJwks',
   path: '/.well-known/jwks.json',
   tags: ['Auth'],
   summary: 'Public keys that verify the platform tokens (RFC 7517 JWK Set)',
@@ -129,5 +135,6 @@ export const jwks = createRoute({
         },
       },
     },
+    ...problemResponses(503),
   },
 });
