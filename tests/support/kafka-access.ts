@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type SASLOptions } from 'kafkajs';
+import kafkajs, { type SASLOptions } from 'kafkajs';
 import { aclGrantsFor, type ServicePrincipal } from '#shared/contracts/topic-access.ts';
+
+// kafkajs is CommonJS: Node's ESM loader finds only some of its exports by name (not the ACL enums).
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } = kafkajs;
 
 /**
  * How tests reach a broker that requires SASL/SCRAM and ACLs (infra/kafka/kafka.sh): the admin
