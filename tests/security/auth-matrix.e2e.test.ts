@@ -13,13 +13,18 @@ import { eventually, testEnv } from '../support/test-infra.ts';
  * Customer A is the seeded "rich" customer, B ("middle") plays the other customer.
  */
 
+/** How long product and payment verify with a key set they cannot fetch again (AUTH_JWKS_MAX_STALE_MS). */
+const MAX_STALE_MS = 4_000;
+
 const A = customers.rich;
 const B = customers.middle;
 const adminPassword = process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD;
 
-const KINDS = ['none', 'expired', 'badSignature', 'wrongAudience', 'otherCustomer', 'customer', 'admin'] as const;
+const KINDS = ['none', 'expired', 'badSignature', 'wrongAudience', 'wrongIssuer', 'unknownKid', 'service', 'otherCustomer', 'customer', 'admin'] as const;
 type Kind = (typeof KINDS)[number];
-const REFUSING: Kind[] = ['none', 'expired', 'badSignature', 'wrongAudience', 'otherCustomer'];
+/** Tokens that do not verify: 401 on every route that is not public. */
+const UNVERIFIABLE: Kind[] = ['none', 'expired', 'badSignature', 'wrongAudience', 'wrongIssuer', 'unknownKid'];
+const REFUSING: Kind[] = [...UNVERIFIABLE, 'service', 'otherCustomer'];
 const ALLOWED: Kind[] = ['customer', 'admin'];
 
 interface Fixture {
@@ -36,6 +41,8 @@ interface RouteCase {
   /** Expected status for the other customer (B), customer A, and an admin. Tokens that do not verify: always 401. */
   expect: { otherCustomer: number; customer: number; admin: number };
   public?: boolean;
+  /** The status for a `service` token (the order service's own, asking the payment service); default 403. */
+  asService?: number;
 }
 
 const coffee = products.coffee.id;
@@ -55,7 +62,7 @@ const ROUTES: RouteCase[] = [
   route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}', (f) => `/api/v1/orders/${f.orderA}`, [404, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders', () => `/api/v1/orders?customerId=${A}`, [403, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}/outcome', (f) => `/api/v1/orders/${f.orderA}/outcome?timeoutMs=0`, [403, 403, 200]),
-  route('order-service', 'GET', '/api/v1/catalog/products', () => '/api/v1/catalog/products', [200, 200, 200]),
+  { ...route('order-service', 'GET', '/api/v1/catalog/products', () => '/api/v1/catalog/products', [200, 200, 200]), asService: 200 },
   route('order-service', 'GET', '/api/v1/orders/{orderId}/saga', (f) => `/api/v1/orders/${f.orderA}/saga`, [403, 403, 200]),
   route('order-service', 'POST', '/api/v1/orders/{orderId}/saga/timeouts/{timer}', (f) => `/api/v1/orders/${f.orderA}/saga/timeouts/payment`, [403, 403, 409]),
   route('order-service', 'POST', '/api/v1/orders/{orderId}/saga/compensation', (f) => `/api/v1/orders/${f.orderA}/saga/compensation`, [403, 403, 409], () => ({
@@ -67,13 +74,17 @@ const ROUTES: RouteCase[] = [
   route('order-service', 'POST', '/api/v1/dead-letters/{id}/redrive', () => '/api/v1/dead-letters/999999/redrive', [403, 403, 404]),
   route('order-service', 'GET', '/api/v1/auth/keys', () => '/api/v1/auth/keys', [403, 403, 200]),
   route('order-service', 'POST', '/api/v1/auth/keys/rotation', () => '/api/v1/auth/keys/rotation', [403, 403, 200], () => ({})),
+  // An unknown customer, so the admin's 404 changes nobody's password.
+  route('order-service', 'PUT', '/api/v1/customers/{customerId}/password', () => '/api/v1/customers/00000000-0000-4000-8000-00000000abcd/password', [403, 403, 404], () => ({
+    password: 'an auth matrix password',
+  })),
   {
     ...route('order-service', 'POST', '/api/v1/auth/tokens', () => '/api/v1/auth/tokens', [200, 200, 200], () => ({ admin: true, password: adminPassword })),
     public: true,
   },
   // product service
-  route('product-service', 'GET', '/api/v1/products', () => '/api/v1/products', [200, 200, 200]),
-  route('product-service', 'GET', '/api/v1/products/{productId}', () => `/api/v1/products/${coffee}`, [200, 200, 200]),
+  { ...route('product-service', 'GET', '/api/v1/products', () => '/api/v1/products', [200, 200, 200]), asService: 200 },
+  { ...route('product-service', 'GET', '/api/v1/products/{productId}', () => `/api/v1/products/${coffee}`, [200, 200, 200]), asService: 200 },
   route('product-service', 'GET', '/api/v1/products/{productId}/reservations', () => `/api/v1/products/${coffee}/reservations`, [403, 403, 200]),
   route('product-service', 'POST', '/api/v1/products', () => '/api/v1/products', [403, 403, 201], () => ({
     name: `auth matrix ${Date.now()}`,
@@ -90,13 +101,14 @@ const ROUTES: RouteCase[] = [
   route('payment-service', 'GET', '/api/v1/credits/{customerId}/history', () => `/api/v1/credits/${A}/history`, [403, 200, 200]),
   route('payment-service', 'POST', '/api/v1/credits/{customerId}/top-ups', () => `/api/v1/credits/${A}/top-ups`, [403, 403, 201], () => ({ amount: 1 })),
   route('payment-service', 'GET', '/api/v1/payments/{orderId}', (f) => `/api/v1/payments/${f.orderA}`, [404, 200, 200]),
-  route('payment-service', 'GET', '/api/v1/customers/{customerId}', () => `/api/v1/customers/${A}`, [403, 403, 200]),
+  { ...route('payment-service', 'GET', '/api/v1/customers/{customerId}', () => `/api/v1/customers/${A}`, [403, 403, 200]), asService: 200 },
 ];
 
 const expectedStatus = (entry: RouteCase, kind: Kind): number => {
   if (entry.public) return 200;
-  if (kind === 'none' || kind === 'expired' || kind === 'badSignature' || kind === 'wrongAudience') return 401;
-  return entry.expect[kind];
+  if (UNVERIFIABLE.includes(kind)) return 401;
+  if (kind === 'service') return entry.asService ?? 403;
+  return entry.expect[kind as 'otherCustomer' | 'customer' | 'admin'];
 };
 
 let platform: Platform;
@@ -152,8 +164,8 @@ describe('who may call what: every /api route × every kind of caller (three ser
     platform = await startPlatform({
       perService: {
         'order-service': { AUTH_KEY_CACHE_MS: '300' },
-        'product-service': { AUTH_JWKS_MAX_AGE_MS: '1000' },
-        'payment-service': { AUTH_JWKS_MAX_AGE_MS: '1000' },
+        'product-service': { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_MAX_STALE_MS: String(MAX_STALE_MS) },
+        'payment-service': { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_MAX_STALE_MS: String(MAX_STALE_MS) },
       },
     });
     client = platformClient(platform);
@@ -168,6 +180,11 @@ describe('who may call what: every /api route × every kind of caller (three ser
     headersOf.set('expired', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', expiresInS: -120 })));
     headersOf.set('badSignature', bearer(await signTestToken(stranger.privateKey, realKey.kid, { role: 'admin', subject: 'admin' })));
     headersOf.set('wrongAudience', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', audience: 'urn:another-api' })));
+    headersOf.set('wrongIssuer', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', issuer: 'urn:another-issuer' })));
+    // The platform's key under a kid nobody published: product and payment fetch the JWKS again (once per cooldown), then refuse.
+    headersOf.set('unknownKid', bearer(await signTestToken(realKey.privateKey, 'kid-nobody-published', { role: 'admin', subject: 'admin' })));
+    // What the order service signs for itself to ask the payment service whether a customer exists.
+    headersOf.set('service', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'service', subject: 'order-service' })));
     headersOf.set('otherCustomer', await client.tokens.customerHeaders(B));
     headersOf.set('customer', await client.tokens.customerHeaders(A));
     headersOf.set('admin', await client.tokens.adminHeaders());
@@ -252,6 +269,32 @@ describe('who may call what: every /api route × every kind of caller (three ser
     expect(own.items.map((order: { orderTrackingId: string }) => order.orderTrackingId)).not.toContain(orderB);
   });
 
+  it("an Idempotency-Key is its customer's own: B reusing A's key gets an order of B's, not a 409 that would tell A's key exists", async () => {
+    const key = `predictable-key-${Date.now()}`;
+    const place = async (customer: string, quantity: number) =>
+      fetch(`${platform.url['order-service']}/api/v1/orders`, {
+        method: 'POST',
+        headers: { ...(await client.tokens.customerHeaders(customer)), 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(orderBody(customer, [{ product: products.coffee, quantity }])),
+      });
+    const idOf = async (response: Response) => ((await response.json()) as { orderTrackingId: string }).orderTrackingId;
+    const first = await place(A, 1);
+    expect(first.status).toBe(201);
+    const orderOfA = await idOf(first);
+    const reused = await place(B, 2);
+    expect(reused.status).toBe(201);
+    expect(reused.headers.get('idempotent-replayed')).toBeNull();
+    const orderOfB = await idOf(reused);
+    expect(orderOfB).not.toBe(orderOfA);
+    // Each customer's retry answers their own first order; another body under B's own key is B's conflict.
+    const retried = await place(A, 1);
+    expect([retried.status, retried.headers.get('idempotent-replayed'), await idOf(retried)]).toEqual([201, 'true', orderOfA]);
+    expect((await place(B, 3)).status).toBe(409);
+    const read = async (customer: string, orderId: string) =>
+      (await fetch(`${platform.url['order-service']}/api/v1/orders/${orderId}`, { headers: await client.tokens.customerHeaders(customer) })).status;
+    expect([await read(B, orderOfB), await read(A, orderOfB)]).toEqual([200, 404]);
+  });
+
   it('gives tokens only to customers that exist, with the right password', async () => {
     const tokens = platformTokens(platform.url['order-service']);
     const ask = (body: unknown) =>
@@ -326,6 +369,48 @@ describe('who may call what: every /api route × every kind of caller (three ser
     const fresh = `Bearer ${(await platformTokens(platform.url['order-service']).issueCustomer(A)).accessToken}`;
     expect(await statusWith('payment-service', `/api/v1/credits/${A}`, fresh)).toBe(200);
     expect(await statusWith('product-service', `/api/v1/products/${coffee}`, fresh)).toBe(200);
+  });
+
+  it('revoked while the JWKS is down: product and payment stop taking the revoked key within AUTH_JWKS_MAX_STALE_MS (503 until the JWKS answers), never later', async () => {
+    const issue = async () => `Bearer ${(await platformTokens(platform.url['order-service']).issueCustomer(A)).accessToken}`;
+    const statusWith = async (service: ServiceName, path: string, authorization: string) =>
+      (await fetch(`${platform.url[service]}${path}`, { headers: { authorization } })).status;
+    const reads = [
+      ['product-service', `/api/v1/products/${coffee}`],
+      ['payment-service', `/api/v1/credits/${A}`],
+    ] as const;
+    const token = await issue();
+    for (const [service, path] of reads) expect(await eventually(() => statusWith(service, path, token), (status) => status === 200, 10_000, 200)).toBe(200);
+    // Revoke the key that signed it, and take the issuer down at once: nobody can fetch the news.
+    const admin = `Bearer ${(await platformTokens(platform.url['order-service']).issueAdmin()).accessToken}`; // the cached one's key was revoked above
+    const revoke = await fetch(`${platform.url['order-service']}/api/v1/auth/keys/rotation`, {
+      method: 'POST',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ revokePrevious: true }),
+    });
+    expect(revoke.status).toBe(200);
+    await platform.kill('order-service');
+    const down = Date.now();
+    for (const [service, path] of reads) {
+      const status = await eventually(
+        () => statusWith(service, path, token),
+        (found) => found !== 200,
+        MAX_STALE_MS + 5_000,
+        200,
+      );
+      expect(status, `${service} still took the revoked key ${Date.now() - down} ms after the issuer went down`).not.toBe(200);
+      expect([401, 503]).toContain(status);
+    }
+    expect(Date.now() - down).toBeLessThan(MAX_STALE_MS + 5_000);
+    // Still refused a moment later (no key set came back from nowhere).
+    for (const [service, path] of reads) expect([401, 503]).toContain(await statusWith(service, path, token));
+    // The issuer back: new tokens verify again everywhere (after the fetch backoff), the revoked one never.
+    await platform.start('order-service');
+    const fresh = await issue();
+    for (const [service, path] of reads) {
+      expect(await eventually(() => statusWith(service, path, fresh), (status) => status === 200, 40_000, 500)).toBe(200);
+      expect(await statusWith(service, path, token)).toBe(401);
+    }
   });
 
   it('cannot vouch for a customer while the payment service is down: 503, not a token', async () => {
