@@ -1,4 +1,8 @@
 import { seedCustomers, seedProducts } from '../../scripts/load/order-mix.ts';
+import { apiClient, type RequestJson, type ResponseJson } from './api/api-client.ts';
+import type { paths as OrderApi } from './api/order-service.ts';
+import type { paths as PaymentApi } from './api/payment-service.ts';
+import type { paths as ProductApi } from './api/product-service.ts';
 import { eventually } from './test-infra.ts';
 import type { Platform } from './platform.ts';
 import { platformTokens } from './platform-tokens.ts';
@@ -14,7 +18,12 @@ export interface OrderLineInput {
   quantity: number;
 }
 
-export function orderBody(customerId: string, lines: OrderLineInput[]) {
+/** The body of POST /api/v1/orders, as the order service's document describes it. */
+export type OrderRequest = RequestJson<OrderApi, '/api/v1/orders', 'post'>;
+/** GET /api/v1/orders/{orderTrackingId}. */
+export type OrderView = ResponseJson<OrderApi, '/api/v1/orders/{orderTrackingId}', 'get'>;
+
+export function orderBody(customerId: string, lines: OrderLineInput[]): OrderRequest {
   const items = lines.map((line) => ({ productId: line.product.id, quantity: line.quantity, price: line.product.price }));
   return {
     customerId,
@@ -24,37 +33,32 @@ export function orderBody(customerId: string, lines: OrderLineInput[]) {
   };
 }
 
-async function json<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${response.status} ${response.url}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /**
  * The platform driven like a user would: over HTTP only, with tokens as a user gets them — an order
- * is placed with its customer's token, everything else is read with an admin token.
+ * is placed with its customer's token, everything else is read with an admin token. Every call is typed
+ * by the services' OpenAPI documents (tests/support/api/), so a contract change fails the type-check here.
  */
 export function platformClient(platform: Pick<Platform, 'url'>) {
-  const order = platform.url['order-service'];
-  const product = platform.url['product-service'];
-  const payment = platform.url['payment-service'];
-  const tokens = platformTokens(order);
-  const asAdmin = async (url: string) => fetch(url, { headers: await tokens.adminHeaders() });
+  const orderApi = apiClient<OrderApi>(platform.url['order-service']);
+  const productApi = apiClient<ProductApi>(platform.url['product-service']);
+  const paymentApi = apiClient<PaymentApi>(platform.url['payment-service']);
+  const tokens = platformTokens(platform.url['order-service']);
+  const order = async (orderTrackingId: string): Promise<OrderView> =>
+    orderApi('get', '/api/v1/orders/{orderTrackingId}', { params: { orderTrackingId }, headers: await tokens.adminHeaders(), expect: 200 });
   return {
     tokens,
-    async placeOrder(body: unknown, headers: Record<string, string> = {}): Promise<string> {
-      const { customerId } = body as { customerId: string };
-      const response = await fetch(`${order}/api/v1/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await tokens.customerHeaders(customerId)), ...headers },
-        body: JSON.stringify(body),
+    async placeOrder(body: OrderRequest, headers: Record<string, string> = {}): Promise<string> {
+      const created = await orderApi('post', '/api/v1/orders', {
+        body,
+        headers: { ...(await tokens.customerHeaders(body.customerId)), ...headers },
+        expect: 201,
       });
-      return (await json<{ orderTrackingId: string }>(response)).orderTrackingId;
+      return created.orderTrackingId;
     },
-    order: (id: string) => asAdmin(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
-    async waitTerminal(id: string, timeoutMs = 30_000) {
+    order,
+    async waitTerminal(id: string, timeoutMs = 30_000): Promise<OrderView> {
       const view = await eventually(
-        () => asAdmin(`${order}/api/v1/orders/${id}`).then((r) => json<{ orderStatus: string; failureMessages: string[] }>(r)),
+        () => order(id),
         (v) => terminalStatuses.has(v.orderStatus),
         timeoutMs,
         25,
@@ -62,10 +66,11 @@ export function platformClient(platform: Pick<Platform, 'url'>) {
       if (!terminalStatuses.has(view.orderStatus)) throw new Error(`order ${id} still ${view.orderStatus} after ${timeoutMs} ms`);
       return view;
     },
-    stock: (productId: string) =>
-      asAdmin(`${product}/api/v1/products/${productId}`).then((r) => json<{ onHand: number; reserved: number; available: number; price: number }>(r)),
-    credit: (customerId: string) => asAdmin(`${payment}/api/v1/credits/${customerId}`).then((r) => json<{ balance: number }>(r)),
-    catalog: () => asAdmin(`${order}/api/v1/catalog/products`).then((r) => json<{ items: { productId: string; price: number }[] }>(r)),
+    stock: async (productId: string) =>
+      productApi('get', '/api/v1/products/{productId}', { params: { productId }, headers: await tokens.adminHeaders(), expect: 200 }),
+    credit: async (customerId: string) =>
+      paymentApi('get', '/api/v1/credits/{customerId}', { params: { customerId }, headers: await tokens.adminHeaders(), expect: 200 }),
+    catalog: async () => orderApi('get', '/api/v1/catalog/products', { headers: await tokens.adminHeaders(), expect: 200 }),
     /**
      * Waits until the order service knows the seeded catalog, and signs the seeded customers in
      * (so a test may stop the payment service, which vouches for customers, and still place orders).
