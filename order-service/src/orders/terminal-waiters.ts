@@ -29,7 +29,7 @@ export function createTerminalWaiters(options: { recheckMs?: number } = {}): Ter
       });
     },
     notify(orderIds) {
-      for (const orderId of orderIds) for (const done of [...(waiting.get(orderId) ?? [])]) done();
+      for (const orderId of orderIds) for (const done of waiting.get(orderId) ?? []) done(); // each removes only itself: safe while iterating a Set
     },
   };
 }
