@@ -57,6 +57,7 @@ export function problemResponses(...statuses: number[]) {
     413: 'Body too large',
     415: 'Body is not JSON',
     422: 'Request is well-formed but breaks a business rule',
+    429: 'Too many attempts: wait Retry-After seconds',
     503: 'A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds',
   };
   return Object.fromEntries(

@@ -730,7 +730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error */
+            /** @description Too many attempts: wait Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
