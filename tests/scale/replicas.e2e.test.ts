@@ -30,7 +30,14 @@ async function publishedOutboxRows(url: string): Promise<number> {
 
 /** Each service's saga group: which partitions of its topics each member owns. */
 async function sagaGroupAssignments(): Promise<Record<ServiceName, Record<string, number[]>[]>> {
-  const groups = await describeConsumerGroups(serviceNames.map((service) => `${platform.prefix}${service}`));
+  // A member that rejoins (a slow heartbeat on a busy machine) puts its group through a rebalance;
+  // read the assignments once every group is Stable again (bounded: the test fails after 30 s).
+  const groupIds = serviceNames.map((service) => `${platform.prefix}${service}`);
+  let groups = await describeConsumerGroups(groupIds);
+  for (let tries = 0; tries < 60 && groups.some((g) => g.state !== 'Stable'); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    groups = await describeConsumerGroups(groupIds);
+  }
   return Object.fromEntries(
     serviceNames.map((service) => {
       const group = groups.find((g) => g.groupId === `${platform.prefix}${service}`)!;
