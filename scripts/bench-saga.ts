@@ -1,5 +1,6 @@
 // npm run bench:saga -- [--phases idle,floor,a,b,c-hot,c-mix] [--rates 50,100,200,400,800,1600] [--seconds 10]
 //                       [--sequential 50] [--concurrent 100] [--haproxy | --base-url URL …] [--json out.json] [--token ADMIN_TOKEN]
+//                       [--html report.html] [--compare restate-summary.json | restate-bench.log]
 // The saga benchmark, in the phases of the Restate anchor (../shared/bench/restate-saga) so the two
 // read side by side, against running services:
 //   idle   10 s with no orders: CPU of every process of the platform, Redis commands/s
@@ -19,9 +20,12 @@ import { measureFloor } from './load/floor.ts';
 import { defaultMix } from './load/order-mix.ts';
 import { platformApi } from './load/platform-api.ts';
 import { ms } from './load/stats.ts';
+import { restateSummaryOrExit } from './report/restate-summary.ts';
+import { writeSagaBenchReport, type SagaBenchRecord } from './report/saga-bench-report.ts';
 
 const usage = `Usage: npm run bench:saga -- [--phases idle,floor,a,b,c-hot,c-mix] [--rates 50,100,200,400,800,1600] [--seconds 10]
-       [--sequential 50] [--concurrent 100] [--haproxy | --base-url URL --product-url URL --payment-url URL] [--json out.json] [--token ADMIN_TOKEN]`;
+       [--sequential 50] [--concurrent 100] [--haproxy | --base-url URL --product-url URL --payment-url URL] [--json out.json] [--token ADMIN_TOKEN]
+       [--html report.html] [--compare restate-summary.json | restate-bench.log]`;
 const values = parseCliArgs(
   {
     phases: { type: 'string', default: 'idle,floor,a,b,c-hot,c-mix' },
@@ -35,6 +39,8 @@ const values = parseCliArgs(
     'product-url': { type: 'string' },
     'payment-url': { type: 'string' },
     json: { type: 'string' },
+    html: { type: 'string' },
+    compare: { type: 'string' },
     token: { type: 'string' },
   },
   usage,
@@ -49,6 +55,9 @@ if (badPhase || rates.some((r) => !(r > 0)) || Object.values(numbers).some((n) =
   console.error(usage);
   process.exit(2);
 }
+// --compare is read now: a wrong file is one line before the run, not after it.
+const restate = values.compare ? restateSummaryOrExit(values.compare) : null;
+const startedAt = new Date().toISOString();
 const env = process.env;
 const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 const urls = values.haproxy
@@ -154,5 +163,7 @@ for (const phase of phases) {
   }
 }
 await probes.close();
-if (values.json) writeFileSync(values.json, JSON.stringify({ urls, floor: floorSummary, rows }, null, 2));
+const record: SagaBenchRecord = { startedAt, urls, processes: Object.fromEntries(probes.processes), floor: floorSummary, rows };
+if (values.json) writeFileSync(values.json, JSON.stringify(record, null, 2));
+if (values.html) writeSagaBenchReport(values.html, record, restate);
 process.exit(rows.every((row) => !row.result || row.result.passed) ? 0 : 1);

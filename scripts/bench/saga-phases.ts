@@ -4,6 +4,7 @@ import { orderBodyOf, seedCustomers, seedProducts, type OrderShape } from '../lo
 import type { PlatformApi, PlatformUrls } from '../load/platform-api.ts';
 import type { PlacedOrder } from '../load/run-load.ts';
 import { summarize, type Summary } from '../load/stats.ts';
+import { timelineOf, type OrderTimeline } from '../report/timeline.ts';
 
 /** The anchor's order: one coffee for the seed customer (what the Restate bench sends). */
 export const hotMix: OrderShape[] = [
@@ -25,9 +26,12 @@ export interface PhaseResult {
   postErrors: number;
   invariants: InvariantResult[];
   passed: boolean;
+  /** The counted orders' send, accept and end times: what the HTML report draws over time. */
+  timeline: OrderTimeline;
 }
 
-function resultOf(orders: PlacedOrder[], invariants: InvariantResult[], sendingEndedWallMs: number | null): PhaseResult {
+/** A phase's figures from its orders (exported for the report's fixtures, made from orders as a run places them). */
+export function resultOf(orders: PlacedOrder[], invariants: InvariantResult[], sendingEndedWallMs: number | null): PhaseResult {
   const terminal = orders.filter((o) => o.terminalAt !== null);
   const firstSent = Math.min(...orders.map((o) => o.sentWallMs));
   const lastTerminal = Math.max(...terminal.map((o) => o.terminalAt!));
@@ -41,6 +45,7 @@ function resultOf(orders: PlacedOrder[], invariants: InvariantResult[], sendingE
     postErrors: orders.filter((o) => o.error).length,
     invariants,
     passed: invariants.every((i) => i.pass),
+    timeline: timelineOf(orders),
   };
 }
 

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import type { Floor } from './floor.ts';
 import type { InvariantResult } from './invariants.ts';
+import { timelineOf, type OrderTimeline } from '../report/timeline.ts';
 import type { PlacedOrder, Progress } from './run-load.ts';
 import { ms, summarize, type Summary } from './stats.ts';
 
@@ -18,6 +18,8 @@ export interface LoadReport {
   floor: Floor | null;
   invariants: InvariantResult[];
   passed: boolean;
+  /** Every order's send, accept and end times: what the HTML report draws over time. */
+  timeline: OrderTimeline;
 }
 
 export function buildReport(
@@ -54,6 +56,7 @@ export function buildReport(
     floor,
     invariants,
     passed: invariants.every((i) => i.pass),
+    timeline: timelineOf(orders),
   };
 }
 
@@ -100,29 +103,4 @@ export function progressPrinter(): (p: Progress) => void {
       console.log(text);
     }
   };
-}
-
-/** A self-contained HTML page with the latency histogram (inline SVG: no CDN). */
-export function writeHistogram(path: string, report: LoadReport, orders: PlacedOrder[]): void {
-  const values = orders.filter((o) => o.sagaMs !== null).map((o) => o.sagaMs!);
-  const max = Math.max(1, ...values);
-  const buckets = 40;
-  const width = max / buckets;
-  const counts = new Array(buckets).fill(0);
-  for (const v of values) counts[Math.min(buckets - 1, Math.floor(v / width))]++;
-  const top = Math.max(1, ...counts);
-  const bars = counts
-    .map((count, i) => {
-      const h = (count / top) * 200;
-      return `<rect x="${40 + i * 15}" y="${220 - h}" width="13" height="${h}" fill="#3b7dd8"><title>${(i * width).toFixed(0)}–${((i + 1) * width).toFixed(0)} ms: ${count}</title></rect>`;
-    })
-    .join('');
-  const s = report.sagaLatency;
-  writeFileSync(
-    path,
-    `<!doctype html><meta charset="utf-8"><title>Saga latency</title><body style="font-family:sans-serif">
-<h1>POST → terminal latency</h1><p>${values.length} sagas · p50 ${ms(s.p50)} · p95 ${ms(s.p95)} · p99 ${ms(s.p99)} · max ${ms(s.max)} · ${report.throughputSagasPerSecond.toFixed(1)} sagas/s</p>
-<svg width="660" height="250" xmlns="http://www.w3.org/2000/svg"><line x1="40" y1="220" x2="640" y2="220" stroke="#333"/>${bars}
-<text x="40" y="240" font-size="11">0 ms</text><text x="600" y="240" font-size="11">${max.toFixed(0)} ms</text></svg></body>`,
-  );
 }
