@@ -427,7 +427,8 @@ launch() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   rm -f "$PID_FILE"
   # setsid: own session, survives the calling shell/terminal. The inner bash writes its own
-  # pid and execs java, so the pid file holds the JVM's pid. fd 9 (our flock) is not inherited.
+  # pid and execs java, so the pid file holds the JVM's pid. fd 9 (our flock) and a caller's
+  # fds 3–8 (e.g. `flock file cmd` holds fd 3) are not inherited: a broker must not hold a caller's lock.
   # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$PID_FILE" \
     java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -435,7 +436,7 @@ launch() {
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     "-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.properties" "-Dkafka.logs.dir=$RUN_DIR" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$CONF_FILE" \
-    </dev/null >>"$LOG_FILE" 2>&1 9>&- &
+    </dev/null >>"$LOG_FILE" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   local i
   for i in $(seq 1 50); do
     [[ -s "$PID_FILE" ]] && return 0
