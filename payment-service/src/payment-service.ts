@@ -6,6 +6,7 @@ import { addCreditRoutes } from './credits/credits.index.ts';
 import { CustomerCreditSchema } from './credits/customer-credit.entity.ts';
 import { createOpenCreditAccounts, seedCreditAccounts } from './credits/open-credit-accounts.ts';
 import { createTopUpCredit } from './credits/top-up-credit.ts';
+import { topUpRequestCleanup } from './credits/top-up-request-cleanup.ts';
 import { addCustomerRoutes } from './customers/customers.index.ts';
 import { paymentMigrations } from './db/payment-migrations.ts';
 import { createPaymentQueries } from './payments/payment-queries.ts';
@@ -31,11 +32,12 @@ export const paymentService: ServiceDefinition = {
 
     return {
       api(app) {
-        addCreditRoutes(app, { queries: creditQueries, topUpCredit: createTopUpCredit({ orm, clock }) });
+        addCreditRoutes(app, { queries: creditQueries, topUpCredit: createTopUpCredit({ pool: messaging.pool, clock, ids }) });
         addPaymentRoutes(app, { queries: paymentQueries });
         addCustomerRoutes(app, { queries: creditQueries });
       },
       consumers: [paymentCommandRoute({ outbox: messaging.outbox, clock, ids, metrics })],
+      jobs: [topUpRequestCleanup({ pool: messaging.pool, clock })],
       onStart: () => openCreditAccounts(seedCreditAccounts),
     };
   },

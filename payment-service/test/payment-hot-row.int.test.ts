@@ -4,6 +4,7 @@ import { topicLayout } from '#shared/contracts/topics.ts';
 import type { KafkaAdmin } from '#shared/kafka/kafka-client.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
+import { randomIds } from '#shared/runtime/ids.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
@@ -94,7 +95,7 @@ describe('payment service: the credit row is touched last (real MariaDB + Kafka)
     expect(await sql(service, 'select customer_id from customer_credit where customer_id = ?', [stranger])).toEqual([]);
   });
 
-  it('charges and refunds bump the version, so a top-up (entity, optimistic version check) continues from them', async () => {
+  it('charges and refunds bump the version, and a top-up (same credit book, row lock) continues from them', async () => {
     const customerId = await newCustomer(service, 10_000);
     const orderId = randomUUID();
     await charge(orderId, customerId, 3_000);
@@ -104,7 +105,7 @@ describe('payment service: the credit row is touched last (real MariaDB + Kafka)
     expect(await outboxTypes(orderId)).toEqual(['PaymentCompleted', 'PaymentRefunded']);
     expect(await creditOf(customerId)).toMatchObject({ balance: 10_000, version: 3 });
 
-    const topUp = await createTopUpCredit({ orm: service.deps.orm, clock: systemClock })({
+    const topUp = await createTopUpCredit({ pool: service.deps.messaging.pool, clock: systemClock, ids: randomIds })({
       customerId,
       amount: 500,
       idempotencyKey: null,

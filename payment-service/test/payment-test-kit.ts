@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
-import { systemClock } from '#shared/runtime/clock.ts';
+import { systemClock, type Clock } from '#shared/runtime/clock.ts';
 import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { paymentService } from '../src/payment-service.ts';
 import { sharedTestIssuer } from '../../tests/support/test-issuer.ts';
@@ -9,18 +9,25 @@ import type { IsolatedKafka } from '../../tests/support/isolated-kafka.ts';
 /**
  * The service in-process, as main.ts starts it, on its own consumer group that sees only new
  * records, trusting the test issuer's keys (a JWKS file) since no order service runs next to it.
- * With `isolated`, on topics and BullMQ keys of the test's own.
+ * With `isolated`, on topics and BullMQ keys of the test's own; `overrides` for a test's own
+ * database address or clock.
  */
-export async function startPaymentService(dbName: string, isolated?: IsolatedKafka): Promise<RunningService> {
+export async function startPaymentService(
+  dbName: string,
+  isolated?: IsolatedKafka,
+  overrides: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<RunningService> {
   return startService(paymentService, {
     port: 0,
     dbName,
+    clock: overrides.clock,
     env: {
       KAFKA_GROUP_ID: `payment-test-${randomUUID()}`,
       KAFKA_NEW_GROUP_FROM: 'latest',
       ...(isolated ? { KAFKA_TOPIC_PREFIX: isolated.prefix, QUEUE_PREFIX: isolated.prefix.replace(/-$/, '') } : {}),
       LOG_LEVEL: 'warn',
       ...(await sharedTestIssuer()).env,
+      ...overrides.env,
     },
   });
 }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { settleLostCommit } from '#shared/db/lost-commit.ts';
 import { CommitOutcomeUnknownError, isDuplicateKey } from '#shared/db/retryable-errors.ts';
 import type { SqlPool } from '#shared/db/sql-pool.ts';
+import { idempotencyKeyStillAnswers, requestHash as hashOf } from '#shared/http/idempotency-key.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 import type { Ids } from '#shared/runtime/ids.ts';
-import { sleep } from '#shared/runtime/sleep.ts';
 import type { SagaSettingsInput } from '#statecharts/saga-types.ts';
 import type { CatalogPrices } from '../catalog/catalog-prices.ts';
 import { findByIdempotencyKey, readSagaRow, releaseIdempotencyKey, type SagaRow } from '../saga/saga-rows.ts';
@@ -30,9 +30,6 @@ export type PlaceOrderResult =
   | { ok: false; reason: 'outcome-unknown'; orderId: string }
   /** The connection was lost during COMMIT, and looking the order up afterwards found that it was not stored. */
   | { ok: false; reason: 'not-stored' };
-
-/** An Idempotency-Key answers its first request for this long (as payment APIs keep theirs). */
-export const idempotencyKeyLifetimeMs = 24 * 60 * 60 * 1000;
 
 /**
  * Accepts an order only if it is right by the service's own catalog copy (known, active products;
@@ -87,7 +84,7 @@ export function createPlaceOrder(deps: {
         if (!idempotencyKey) return null;
         const earlier = await findByIdempotencyKey(tx, request.customerId, idempotencyKey);
         if (!earlier) return null;
-        if (deps.clock.now().getTime() - earlier.createdAt.getTime() < idempotencyKeyLifetimeMs) return replayOf(earlier, requestHash!);
+        if (idempotencyKeyStillAnswers(earlier.createdAt, deps.clock.now())) return replayOf(earlier, requestHash!);
         releaseIdempotencyKey(tx, earlier.id); // expired: the key starts over with this order
         return null;
       },
@@ -109,24 +106,9 @@ export function createPlaceOrder(deps: {
       // The connection died during COMMIT: the server finished the commit or it did not. Its
       // outbox row and deadline are in the same commit, so if the order is there, the relay and
       // the timer sweep do the after-commit work this request could not do.
-      let lookedUp = false;
-      for (let attempt = 0; attempt < 5; attempt++) {
-        await sleep(200);
-        try {
-          const placed = await readSagaRow((sql, params) => deps.pool.query(sql, params), orderId);
-          if (placed) return { ok: true, order: placed, replayed: false };
-          lookedUp = true;
-        } catch {
-          lookedUp = false;
-        }
-      }
-      // A second after the lost COMMIT the server has finished it either way: a lookup that worked and
-      // found nothing means nothing was stored. A database we cannot ask leaves the outcome open.
-      return lookedUp ? { ok: false, reason: 'not-stored' } : { ok: false, reason: 'outcome-unknown', orderId };
+      const settled = await settleLostCommit(() => readSagaRow((sql, params) => deps.pool.query(sql, params), orderId));
+      if (settled.kind === 'committed') return { ok: true, order: settled.value, replayed: false };
+      return settled.kind === 'not-committed' ? { ok: false, reason: 'not-stored' } : { ok: false, reason: 'outcome-unknown', orderId };
     }
   };
-}
-
-function hashOf(request: PlaceOrderRequest): string {
-  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }

@@ -4,7 +4,7 @@ import { utcDate } from '#shared/db/sql-values.ts';
 import { CustomerCredit, type LedgerEntryDraft } from './customer-credit.entity.ts';
 
 /**
- * The repository of credit for the saga's payment commands: the credit rows of a batch's customers,
+ * The repository of credit for the saga's payment commands and the admin top-ups: the credit rows of a batch's customers,
  * read and locked once (ascending id order, so batches never wait for each other in a cycle), moved
  * in memory charge after charge, and written once with the commit — each account's balance as ONE
  * relative UPDATE with the sum of its moves (the check constraint balance ≥ 0 is the last line of
@@ -64,7 +64,7 @@ export function saveCreditBook(book: CreditBook, tx: SqlTransaction): void {
       const moved = credit.balance - (opening.get(credit) ?? credit.balance);
       const moves = book.ledger.filter((entry) => entry.customerId === credit.customerId).length;
       if (moves === 0) continue;
-      // `version` rises with every move, so a top-up that read the row before fails its optimistic check.
+      // `version` rises with every move, so an ORM write that read the row before fails its optimistic check.
       statements.push({
         sql: 'update customer_credit set balance = balance + ?, version = version + ?, updated_at = ? where customer_id = ?',
         params: [moved, moves, credit.updatedAt, credit.customerId],
@@ -72,9 +72,18 @@ export function saveCreditBook(book: CreditBook, tx: SqlTransaction): void {
     }
     if (book.ledger.length > 0) {
       statements.push({
-        sql: `insert into credit_history (customer_id, order_id, kind, amount, balance_after, idempotency_key, created_at)
-              values ${valuesList(book.ledger.length, 7)}`,
-        params: book.ledger.flatMap((entry) => [entry.customerId, entry.orderId, entry.kind, entry.amount, entry.balanceAfter, entry.idempotencyKey, entry.createdAt]),
+        sql: `insert into credit_history (customer_id, order_id, kind, amount, balance_after, idempotency_key, actor, created_at)
+              values ${valuesList(book.ledger.length, 8)}`,
+        params: book.ledger.flatMap((entry) => [
+          entry.customerId,
+          entry.orderId,
+          entry.kind,
+          entry.amount,
+          entry.balanceAfter,
+          entry.idempotencyKey,
+          entry.actor ?? null,
+          entry.createdAt,
+        ]),
       });
     }
     return { statements };

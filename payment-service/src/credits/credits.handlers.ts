@@ -1,11 +1,10 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { principalOf } from '#shared/http/auth/principal.ts';
-import { conflict, notFound, unprocessable } from '#shared/http/problem.ts';
+import { conflict, notFound, ProblemError, unprocessable } from '#shared/http/problem.ts';
 import { retryTransient } from '../http/transient.ts';
-import type { CreditHistoryRow } from './credit-history.entity.ts';
 import type { CreditQueries, CreditView } from './credit-queries.ts';
 import type * as routes from './credits.routes.ts';
-import type { createTopUpCredit } from './top-up-credit.ts';
+import type { createTopUpCredit, LedgerEntry } from './top-up-credit.ts';
 
 export interface CreditHandlerDeps {
   queries: CreditQueries;
@@ -18,7 +17,7 @@ const creditView = ({ consistent, updatedAt, ...credit }: CreditView) => ({
   updatedAt: updatedAt.toISOString(),
 });
 
-const ledgerEntryView = (entry: CreditHistoryRow) => ({
+const ledgerEntryView = (entry: LedgerEntry) => ({
   id: entry.id,
   customerId: entry.customerId,
   orderId: entry.orderId ?? null,
@@ -49,15 +48,26 @@ export function createCreditHandlers(deps: CreditHandlerDeps) {
   };
 
   const topUpCredit: RouteHandler<typeof routes.topUpCredit> = async (c) => {
+    const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+    // A deadlock or a connection lost before COMMIT rolled everything back: running again is safe.
+    // A connection lost during COMMIT never comes back here (the top-up finds out what happened).
     const outcome = await retryTransient(() =>
-      deps.topUpCredit({
-        customerId: c.req.valid('param').customerId,
-        amount: c.req.valid('json').amount,
-        idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
-        actor: principalOf(c).subject,
-      }),
+      deps.topUpCredit({ customerId: c.req.valid('param').customerId, amount: c.req.valid('json').amount, idempotencyKey, actor: principalOf(c).subject }),
     );
     switch (outcome.kind) {
+      case 'notStored':
+        throw new ProblemError(503, 'Service Unavailable', 'the database connection was lost during the commit; nothing was credited, retry', {
+          retryAfterSeconds: 1,
+        });
+      case 'outcomeUnknown':
+        throw new ProblemError(
+          503,
+          'Service Unavailable',
+          idempotencyKey
+            ? 'the database connection was lost during the commit and the outcome is not known yet: retry with the same Idempotency-Key (it answers the top-up if it was made, and never credits twice)'
+            : 'the database connection was lost during the commit and the outcome is not known yet: look at the ledger before retrying, and send an Idempotency-Key to make retries safe',
+          { retryAfterSeconds: 1 },
+        );
       case 'unknownCustomer':
         throw notFound('credit account');
       case 'idempotencyKeyReused':

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses } from '#shared/http/problem.ts';
+import { problemContentType, problemResponses, problemSchema, retryAfterHeader } from '#shared/http/problem.ts';
 import { customerIdParams, pageQuery, timestamp } from '../http/params.ts';
 import { maxTopUp } from './top-up-credit.ts';
 
@@ -115,13 +115,20 @@ export const topUpCredit = createRoute({
     params: customerIdParams,
     headers: z.object({
       'idempotency-key': z.string().min(1).max(100).optional().openapi({
-        description: 'Same key and amount → the first top-up again, nothing added twice; same key, other amount → 409',
+        description:
+          "The customer's own key for this top-up, kept 24 hours: same key and body → the first top-up answered again, nothing added twice; same key, other body → 409. After a 503 whose outcome is unknown, retry with the same key",
       }),
     }),
     body: { content: { 'application/json': { schema: topUpRequestSchema } }, required: true },
   },
   responses: {
     201: { description: 'Credit added (or an earlier identical request answered again)', content: { 'application/json': { schema: topUpSchema } } },
-    ...problemResponses(400, 404, 409, 413, 415, 422, 503),
+    ...problemResponses(400, 404, 409, 413, 415, 422),
+    503: {
+      description:
+        'Database unavailable, or the connection was lost during the commit and whether it credited is not known yet: retry after Retry-After with the same Idempotency-Key (never credits twice)',
+      headers: retryAfterHeader,
+      content: { [problemContentType]: { schema: problemSchema } },
+    },
   },
 });

@@ -14,6 +14,8 @@ export interface LedgerEntryDraft {
   amount: number;
   balanceAfter: number;
   idempotencyKey: string | null;
+  /** The operator who moved it by hand (a top-up); absent or null for the saga's charges and refunds. */
+  actor?: string | null;
   createdAt: Date;
 }
 
