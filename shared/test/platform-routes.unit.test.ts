@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/http/create-app.ts';
-import { addPlatformRoutes } from '../src/http/platform-routes.ts';
+import { addPlatformRoutes, type HealthCheck } from '../src/http/platform-routes.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetricsRegistry } from '../src/observability/metrics.ts';
 
-function appWith(check: () => Promise<unknown>) {
+function appWith(check: () => Promise<unknown>, others: HealthCheck[] = []) {
   const logged: unknown[] = [];
   const logger = createLogger('test', 'silent');
   logger.warn = ((fields: unknown) => void logged.push(fields)) as typeof logger.warn;
@@ -14,7 +14,7 @@ function appWith(check: () => Promise<unknown>) {
     description: 'test',
     version: '1',
     metrics: createMetricsRegistry('test-routes'),
-    healthChecks: [{ name: 'database', check }],
+    healthChecks: [{ name: 'database', check, neededForReady: true }, ...others],
     logger,
   });
   return { app, logged };
@@ -31,6 +31,38 @@ describe('platform routes (open to anyone)', () => {
     expect(JSON.parse(text)).toEqual({ status: 'DOWN', checks: { database: { status: 'DOWN' } } });
     expect(text).not.toMatch(/denied|root|10\.0\.0\.7/);
     expect(JSON.stringify(logged)).toMatch(/Access denied/);
+  });
+
+  it('a broker or Redis outage leaves the replica ready (/health/ready, what the balancer asks) while /health reports it', async () => {
+    const down = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
+    };
+    const { app } = appWith(async () => {}, [
+      { name: 'redis', check: down },
+      { name: 'kafka', check: down },
+    ]);
+    const health = await app.request('/health');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({
+      status: 'DOWN',
+      checks: { database: { status: 'UP' }, redis: { status: 'DOWN' }, kafka: { status: 'DOWN' } },
+    });
+    const ready = await app.request('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'UP', checks: { database: { status: 'UP' } } });
+    expect((await app.request('/health/live')).status).toBe(200);
+  });
+
+  it('a database outage makes the replica unready, yet it is alive (restarting it would not help)', async () => {
+    const { app } = appWith(async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+    });
+    const ready = await app.request('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'DOWN', checks: { database: { status: 'DOWN' } } });
+    const live = await app.request('/health/live');
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'UP' });
   });
 
   it('/docs/assets serves only its own files: Object.prototype names are a 404, not a 500', async () => {

@@ -66,10 +66,12 @@ describe('infra/compose.yaml', () => {
       const service = services[name];
       expect(service.deploy?.replicas, name).toBe(2);
       expect(service.environment, name).toMatchObject({ DB_DRIVER: 'mysql', DB_HOST: 'mysql', HOST: '0.0.0.0', PORT: String(port) });
-      expect(service.healthcheck!.test.join(' '), name).toContain(`http://127.0.0.1:${port}/health`);
+      // ready, not /health: a broker outage must not mark every replica unhealthy at once
+      expect(service.healthcheck!.test.join(' '), name).toContain(`http://127.0.0.1:${port}/health/ready'`);
       expect(service.command!.join(' '), name).toContain(`node ${name}/src/main.ts`);
       // HAProxy finds the replicas by service name on the same port
       expect(read('infra/haproxy/haproxy.cfg'), name).toMatch(new RegExp(`server-template \\w+- \\d+ ${name}:${port}\\n`));
+      expect(read('infra/haproxy/haproxy.cfg').match(/http-check send meth GET uri \/health\/ready /g), name).toHaveLength(3);
     }
   });
 

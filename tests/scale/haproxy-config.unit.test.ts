@@ -24,7 +24,7 @@ function haproxyCheck(config: string): { status: number | null; output: string }
 }
 
 describe('local HAProxy configuration (infra/haproxy/haproxy.local.cfg.template)', () => {
-  it('balances every replica of each service behind its own entry point, health-checked on /health', () => {
+  it('balances every replica of each service behind its own entry point, health-checked on /health/ready', () => {
     const config = renderHaproxyConfig(layout);
     expect(config).not.toMatch(/\{\{[A-Z_]+\}\}/);
     for (const [frontend, port] of [
@@ -38,7 +38,7 @@ describe('local HAProxy configuration (infra/haproxy/haproxy.local.cfg.template)
     expect(config).toContain('  server order-1 127.0.0.1:8181\n  server order-2 127.0.0.1:8191');
     expect(config).toContain('  server product-1 127.0.0.1:8182\n  server product-2 127.0.0.1:8192');
     expect(config).toContain('  server payment-1 127.0.0.1:8183\n  server payment-2 127.0.0.1:8193');
-    expect(config.match(/http-check send meth GET uri \/health/g)).toHaveLength(3);
+    expect(config.match(/http-check send meth GET uri \/health\/ready /g)).toHaveLength(3);
     expect(config).toContain('stats uri /stats');
   });
 

@@ -12,6 +12,12 @@ import { problemSchema } from './problem.ts';
 export interface HealthCheck {
   name: string;
   check(): Promise<unknown>;
+  /**
+   * The replica cannot serve without it, so /health/ready fails while it does (the database). A
+   * dependency the service rides out (the broker: the outbox keeps what it must send) is left out,
+   * so its outage does not take every replica out of the balancer at once.
+   */
+  neededForReady?: boolean;
 }
 
 export interface PlatformRoutesOptions {
@@ -48,7 +54,9 @@ const swaggerPage = (title: string) => `<!doctype html>
 
 /**
  * What every service exposes besides its API: the OpenAPI 3.1 document, Swagger UI served from
- * node_modules (no CDN: works offline), Prometheus metrics and a health check of its dependencies.
+ * node_modules (no CDN: works offline), Prometheus metrics and health: /health checks every
+ * dependency (for people and dashboards), /health/ready those the replica cannot serve without (for
+ * the balancer), /health/live only that the process answers (for a supervisor that restarts it).
  */
 export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: PlatformRoutesOptions): void {
   const documentConfig = {
@@ -72,9 +80,9 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
   app.get('/metrics', async (c) =>
     c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
   );
-  app.get('/health', async (c) => {
+  const report = async (checks: readonly HealthCheck[]) => {
     const results = await Promise.all(
-      options.healthChecks.map(async (entry) => {
+      checks.map(async (entry) => {
         try {
           await withTimeout(entry.check(), 2_000);
           return [entry.name, { status: 'UP' }] as const;
@@ -86,8 +94,17 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
       }),
     );
     const up = results.every(([, result]) => result.status === 'UP');
-    return c.json({ status: up ? 'UP' : 'DOWN', checks: Object.fromEntries(results) }, up ? 200 : 503);
+    return { up, body: { status: up ? 'UP' : 'DOWN', checks: Object.fromEntries(results) } };
+  };
+  app.get('/health', async (c) => {
+    const { up, body } = await report(options.healthChecks);
+    return c.json(body, up ? 200 : 503);
   });
+  app.get('/health/ready', async (c) => {
+    const { up, body } = await report(options.healthChecks.filter((entry) => entry.neededForReady));
+    return c.json(body, up ? 200 : 503);
+  });
+  app.get('/health/live', (c) => c.json({ status: 'UP' }, 200));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

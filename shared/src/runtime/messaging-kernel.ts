@@ -87,7 +87,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   // The broker does not create topics on demand; every service makes sure its environment's exist.
   await admin.createTopics(topicLayout);
   const healthChecks: HealthCheck[] = [
-    { name: 'database', check: () => pool.query('select 1') },
+    { name: 'database', check: () => pool.query('select 1'), neededForReady: true },
     {
       name: 'redis',
       check: async () => {
