@@ -71,6 +71,14 @@ export const baseEnvSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/)
     .default('bull')
     .describe('BullMQ key prefix in Redis (isolated environments on one Redis).'),
+  INBOX_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7)
+    .describe(
+      'Days a consumed message id stays in the inbox: a redelivery within them is skipped. Older rows are deleted in small chunks every 10 minutes.',
+    ),
   INSTANCE_ID: z
     .string()
     .default(String(process.pid))

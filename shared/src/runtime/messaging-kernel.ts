@@ -3,6 +3,7 @@ import type { BaseEnv } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import { errorMessage } from '../db/retryable-errors.ts';
 import type { HealthCheck } from '../http/platform-routes.ts';
+import { inboxRetentionJob } from '../inbox/inbox-retention.ts';
 import { createPeriodicJobs, type PeriodicJob, type PeriodicJobs } from '../jobs/periodic-jobs.ts';
 import { openSqlPool, type SqlPool } from '../db/sql-pool.ts';
 import { createOutboxPublisher, type OutboxPublisher } from '../outbox/outbox-publisher.ts';
@@ -78,6 +79,7 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
       { id: 'outbox-sweep', everyMs: options.outboxSweepEveryMs ?? 1_000, run: () => relay.drain() },
       { id: 'outbox-cleanup', everyMs: 60_000, run: () => relay.cleanup(retentionMs) },
       { id: 'outbox-stats', everyMs: 5_000, run: () => relay.pendingStats() },
+      inboxRetentionJob({ pool, clock, retentionDays: env.INBOX_RETENTION_DAYS }),
       ...(options.extraJobs ?? []),
     ],
   });
