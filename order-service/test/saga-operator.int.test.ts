@@ -193,6 +193,25 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
     expect((await call('POST', '/api/v1/orders/nope/saga/compensation', { reason: 'x' })).status).toBe(400);
   });
 
+  it('takes a reason up to the API limit of 500 characters: the commands get it cut to their contract, the history keeps it whole', async () => {
+    // "cancelled by operator: " is 23 characters: from 478 on, the failure message is past 500.
+    for (const length of [477, 478, 500]) {
+      const orderId = await placeOrder();
+      const reason = 'r'.repeat(length - 1) + 'Z';
+      const compensated = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason });
+      expect(compensated.status, `reason of ${length}`).toBe(200);
+      const command = compensated.json.effects.find((effect: Json) => effect.kind === 'command');
+      expect(command).toMatchObject({ command: 'ReleaseStock' });
+      expect(command.payload.reason.length, `reason of ${length}`).toBeLessThanOrEqual(500);
+      expect(command.payload.reason).toMatch(/^cancelled by operator: r+/);
+      expect(compensated.json.saga.history.at(-1).event.reason).toBe(reason);
+    }
+    const orderId = await placeOrder();
+    const tooLong = await call('POST', `/api/v1/orders/${orderId}/saga/compensation`, { reason: 'r'.repeat(501) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.type).toContain('application/problem+json');
+  });
+
   it('finds stuck orders: past their oldest deadline, or not updated for long when no timer is pending', async () => {
     const waiting = await placeOrder();
     const noTimers = await placeOrder();

@@ -27,6 +27,16 @@ export function appendOnce(list: readonly string[], message: string): string[] {
   return list.includes(message) ? [...list] : [...list, message];
 }
 
+/** The commands' contracts take a reason of at most this many characters (shared/src/contracts/envelope.ts). */
+export const maxCommandReasonLength = 500;
+
+/**
+ * The reason a release or refund carries: the last failure message, cut to the contracts' limit. A
+ * failure message is a prefix ("cancelled by operator: ") and a reason that may itself be that long,
+ * and a command past the limit would be refused when it is written, failing the step (the whole
+ * message stays in the order's failure messages).
+ */
 export function cancellationReason(context: OrderSagaContext): string {
-  return context.failureMessages.at(-1) ?? 'order cancelled';
+  const reason = context.failureMessages.at(-1) ?? 'order cancelled';
+  return reason.length <= maxCommandReasonLength ? reason : `${reason.slice(0, maxCommandReasonLength - 1)}…`;
 }
