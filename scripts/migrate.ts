@@ -1,9 +1,9 @@
 // Brings every service's database up to date once, then exits:
 //   node scripts/migrate.ts                     order, product and payment databases
 //   node scripts/migrate.ts order-service       only some
-// Each service also migrates on start, but migrations must not run from several processes at once
-// (MikroORM's migrator takes no lock). Where replicas start together — compose.yaml's two replicas
-// per service — this runs first, alone, and the replicas then find nothing to do.
+// Each service also migrates on start; replicas starting together take turns (migrate() holds the
+// database's named lock, GET_LOCK), so the second finds nothing to do. compose.yaml still runs this
+// first, alone, as the one process with the rights to change the schema (root).
 // Reads the same environment as the services (DB_DRIVER, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD) and,
 // like build-and-run.sh, DB_NAME_PREFIX (databases <prefix>order_db, <prefix>product_db, …).
 import { baseEnvSchema, parseEnv } from '#shared/config/env.ts';
