@@ -71,6 +71,9 @@ export const baseEnvSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/)
     .default('bull')
     .describe('BullMQ key prefix in Redis (isolated environments on one Redis).'),
+  SHUTDOWN_DRAIN_MS: intFromEnv(10_000).describe(
+    'On SIGTERM, how long requests in flight may take to finish (no new connections are taken meanwhile) before the remaining connections are closed.',
+  ),
   INBOX_RETENTION_DAYS: z.coerce
     .number()
     .int()

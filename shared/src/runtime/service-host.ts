@@ -184,7 +184,8 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
     app,
     stop() {
       stopped ??= (async () => {
-        await server.close();
+        // In-flight requests finish (bounded) while consumers and pools still serve them.
+        await server.close(env.SHUTDOWN_DRAIN_MS);
         await consumer?.stop();
         await consumerLag?.stop();
         await parts.onStop?.();
@@ -201,7 +202,8 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
 export async function runServiceMain(definition: ServiceDefinition): Promise<void> {
   const { stopOnSignals } = await import('./lifecycle.ts');
   const running = await startService(definition);
-  stopOnSignals(running.deps.logger, [{ name: definition.name, run: () => running.stop() }]);
+  // The deadline leaves the drain its time, then as long again as the other steps had before.
+  stopOnSignals(running.deps.logger, [{ name: definition.name, run: () => running.stop() }], running.deps.env.SHUTDOWN_DRAIN_MS + 8_000);
 }
 
 export type { RunningServer };
