@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { DEAD_LETTER_STATUSES } from './dead-letter.entity.ts';
 
@@ -30,17 +31,18 @@ export const listDeadLetters = createRoute({
   tags: ['Dead letters'],
   summary: 'Dead letters of every service, newest first',
   request: {
-    query: z.object({
-      topic: z
-        .string()
-        .min(1)
-        .max(255)
-        .optional()
-        .openapi({ description: 'Original topic (payment-request) or its dead-letter topic (payment-request.dlq)' }),
-      status: z.enum(DEAD_LETTER_STATUSES).optional(),
-      page: z.coerce.number().int().min(0).max(100_000).default(0),
-      size: z.coerce.number().int().min(1).max(200).default(20),
-    }),
+    query: withinPagingWindow(
+      z.object({
+        topic: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .openapi({ description: 'Original topic (payment-request) or its dead-letter topic (payment-request.dlq)' }),
+        status: z.enum(DEAD_LETTER_STATUSES).optional(),
+        ...pagingFields({ maxSize: 200 }),
+      }),
+    ),
   },
   responses: {
     200: {

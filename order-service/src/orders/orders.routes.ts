@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { ORDER_STATUSES } from '#statecharts/saga-types.ts';
 
@@ -90,15 +91,16 @@ export const listOrders = createRoute({
   tags: ['Orders'],
   summary: 'List orders (operators: all; a customer: their own)',
   request: {
-    query: z.object({
-      customerId: id.optional(),
-      status: orderStatusSchema.optional(),
-      updatedSince: z.iso.datetime({ offset: true }).optional().openapi({
-        description: 'Only orders changed at or after this instant, oldest change first: an incremental feed',
+    query: withinPagingWindow(
+      z.object({
+        customerId: id.optional(),
+        status: orderStatusSchema.optional(),
+        updatedSince: z.iso.datetime({ offset: true }).optional().openapi({
+          description: 'Only orders changed at or after this instant, oldest change first: an incremental feed',
+        }),
+        ...pagingFields({ maxSize: 200 }),
       }),
-      page: z.coerce.number().int().min(0).max(100_000).default(0),
-      size: z.coerce.number().int().min(1).max(200).default(20),
-    }),
+    ),
   },
   responses: {
     200: {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 
 // The contracts' `entityId` rule (any 8-4-4-4-12 hex, no version check), built from the OpenAPI-aware z.
 const entityId = z.guid();
@@ -12,9 +13,6 @@ export const orderIdParams = z.object({
   orderId: entityId.openapi({ param: { name: 'orderId', in: 'path' }, example: 'd2b9c1f4-3e8a-4c7b-9f10-2a6e5d4c3b21' }),
 });
 
-export const pageQuery = z.object({
-  page: z.coerce.number().int().min(0).max(1_000_000).default(0).openapi({ description: 'Page number, from 0', example: 0 }),
-  size: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: 'Entries per page (1–100)', example: 20 }),
-});
+export const pageQuery = withinPagingWindow(z.object(pagingFields({ maxSize: 100 })));
 
 export const timestamp = z.iso.datetime().openapi({ example: '2026-01-01T09:00:00.000Z' });

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { reservationStatuses } from '../reservations/product-reservation.entity.ts';
 import { maxOnHand } from './product.entity.ts';
@@ -11,10 +12,7 @@ const name = z.string().trim().min(1).max(200).openapi({ example: '커피' });
 
 const productIdParam = z.object({ productId: productId.openapi({ param: { name: 'productId', in: 'path' } }) });
 
-const pageQuery = z.object({
-  page: z.coerce.number().int().min(0).max(1_000_000).default(0).openapi({ description: 'Zero-based page', example: 0 }),
-  size: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: 'Page size, at most 100', example: 20 }),
-});
+const pageQuery = withinPagingWindow(z.object(pagingFields({ maxSize: 100 })));
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), page: z.number().int(), size: z.number().int(), total: z.number().int() });

@@ -968,7 +968,9 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders changed at or after this instant, oldest change first: an incremental feed */
                 updatedSince?: string;
+                /** @description Page number, from 0; page × size + size may not exceed 10000 (deeper: narrow the query with its filters) */
                 page?: number | null;
+                /** @description Entries per page (1–200) */
                 size?: number;
             };
             header?: never;
@@ -1540,7 +1542,9 @@ export interface operations {
                 /** @description Original topic (payment-request) or its dead-letter topic (payment-request.dlq) */
                 topic?: string;
                 status?: "NEW" | "REDRIVEN";
+                /** @description Page number, from 0; page × size + size may not exceed 10000 (deeper: narrow the query with its filters) */
                 page?: number | null;
+                /** @description Entries per page (1–200) */
                 size?: number;
             };
             header?: never;

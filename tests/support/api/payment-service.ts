@@ -381,7 +381,7 @@ export interface operations {
     getCreditHistory: {
         parameters: {
             query?: {
-                /** @description Page number, from 0 */
+                /** @description Page number, from 0; page × size + size may not exceed 10000 (deeper: narrow the query with its filters) */
                 page?: number | null;
                 /** @description Entries per page (1–100) */
                 size?: number;
@@ -440,7 +440,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and amount → the first top-up again, nothing added twice; same key, other amount → 409 */
+                /** @description The customer's own key for this top-up, kept 24 hours: same key and body → the first top-up answered again, nothing added twice; same key, other body → 409. After a 503 whose outcome is unknown, retry with the same key */
                 "idempotency-key"?: string;
             };
             path: {
@@ -519,7 +519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
+            /** @description Database unavailable, or the connection was lost during the commit and whether it credited is not known yet: retry after Retry-After with the same Idempotency-Key (never credits twice) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

@@ -223,9 +223,9 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                /** @description Zero-based page */
+                /** @description Page number, from 0; page × size + size may not exceed 10000 (deeper: narrow the query with its filters) */
                 page?: number | null;
-                /** @description Page size, at most 100 */
+                /** @description Entries per page (1–100) */
                 size?: number;
             };
             header?: never;
@@ -401,9 +401,9 @@ export interface operations {
     listProductReservations: {
         parameters: {
             query?: {
-                /** @description Zero-based page */
+                /** @description Page number, from 0; page × size + size may not exceed 10000 (deeper: narrow the query with its filters) */
                 page?: number | null;
-                /** @description Page size, at most 100 */
+                /** @description Entries per page (1–100) */
                 size?: number;
             };
             header?: never;
