@@ -5,10 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from '../../tests/support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
 import { DEFAULT_ADMIN_PASSWORD } from '../src/auth/auth-settings.ts';
+import { orderSagaChart } from '../src/operator/machine-facts.ts';
+import { geometryOfRenderedChart, readabilityProblems } from './statechart-geometry.ts';
 
 // Debian's Chromium (scripts/lib/ensure-chromium.sh installs it); no browser is ever downloaded.
 const chromiumPath = '/usr/bin/chromium';
 const screenshots = fileURLToPath(new URL('../../test-results/', import.meta.url));
+// DOCS_SCREENSHOTS=1 also writes the pictures README and docs show (docs/images/sagas.png, saga-order.png).
+const docsImages = process.env.DOCS_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/images/', import.meta.url)) : null;
 
 let platform: Platform;
 let client: PlatformClient;
@@ -22,6 +26,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/lib/ensure-chromium.sh`);
     mkdirSync(screenshots, { recursive: true });
+    if (docsImages) mkdirSync(docsImages, { recursive: true });
     platform = await startPlatform();
     client = platformClient(platform);
     base = platform.url['order-service'];
@@ -75,6 +80,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect(await page.locator('svg.statechart g.state').count()).toBe(8);
     expect(await page.locator('svg.statechart g.edge.kind-timeout').count()).toBeGreaterThan(0);
     expect(await page.locator('svg.statechart g.edge.kind-compensation').count()).toBeGreaterThan(0);
+    await expectReadableChart(page);
     // Counts arrive from the overview API the page polls.
     await page.waitForFunction(() => document.querySelector('[data-count-for="CANCELLED"]')?.textContent === '1 order');
     expect(await page.textContent('[data-count-for="CONFIRMED"]')).toBe('1 order');
@@ -93,6 +99,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
       timeout: 10_000,
     });
     await page.screenshot({ path: `${screenshots}sagas-overview.png`, fullPage: true });
+    if (docsImages) await page.screenshot({ path: `${docsImages}sagas.png`, fullPage: true });
   });
 
   it("/sagas/{id} highlights the order's path and shows its timeline", async () => {
@@ -108,6 +115,8 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
       'RESERVED->CANCELLING:compensation',
       'CANCELLING.releasingStock->CANCELLED:compensation',
     ]);
+    // The taken edges' labels carry " ×n" when taken more than once; none may then overlap.
+    await expectReadableChart(page);
     const rows = await page.$$eval('#timeline tbody tr', (nodes) =>
       nodes.map((node) => ({ type: node.getAttribute('data-event-type'), cells: [...node.querySelectorAll('td')].map((cell) => cell.textContent?.trim() ?? '') })),
     );
@@ -126,6 +135,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect(await page.textContent('#pending-timers tbody')).toContain('the saga is finished');
     expect(await page.locator('#compensate-form').count()).toBe(0);
     await page.screenshot({ path: `${screenshots}sagas-order-payment-failed.png`, fullPage: true });
+    if (docsImages) await page.screenshot({ path: `${docsImages}saga-order.png`, fullPage: true });
   });
 
   it('answers 404 for an unknown order and 400 for a malformed id, as pages', async () => {
@@ -142,3 +152,22 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([]);
   });
 });
+
+/**
+ * The chart as the browser drew it: no two states overlap, no edge label lies over a state or
+ * another label, no edge runs through a state that is not its own end (or around one), and every
+ * transition of the machine has its edge and label on the page.
+ */
+async function expectReadableChart(on: Page): Promise<void> {
+  const geometry = await on.$eval('svg.statechart', geometryOfRenderedChart);
+  expect(readabilityProblems(geometry)).toEqual([]);
+  const drawn = orderSagaChart.transitions.filter((transition) => transition.kind !== 'ignored');
+  const edgeIds = new Set(geometry.edges.map((edge) => edge.id));
+  const labels = await on.$$eval('svg.statechart text.edge-label', (texts) => texts.map((text) => ({ edge: text.getAttribute('data-edge'), text: text.textContent })));
+  for (const transition of drawn) {
+    const id = `${transition.from}->${transition.to ?? transition.from}:${transition.kind}`;
+    expect(edgeIds.has(id), id).toBe(true);
+    expect(labels.find((label) => label.edge === id)?.text, id).toContain(transition.event);
+  }
+  expect(geometry.states.map((state) => state.id).sort()).toEqual(orderSagaChart.states.map((state) => state.id).sort());
+}

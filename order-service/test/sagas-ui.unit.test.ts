@@ -6,16 +6,31 @@ import { noOpReasons, orderSagaChart, selfAndAncestors } from '../src/operator/m
 import { stateName } from '../src/saga/saga-step.ts';
 import { html, jsonForScript, raw } from '../src/sagas-ui/html.ts';
 import { sagaPathOf, type PathStep } from '../src/sagas-ui/saga-path.ts';
-import { labelRect, layoutStatechart, type StateBox } from '../src/sagas-ui/statechart-layout.ts';
+import { layoutStatechart, statechartLayoutOf, type StatechartLayout } from '../src/sagas-ui/statechart-layout.ts';
 import { renderStatechartSvg } from '../src/sagas-ui/statechart-svg.ts';
+import { readabilityProblems, segmentEntersRect, type Point, type Rect } from './statechart-geometry.ts';
 
-const layout = layoutStatechart(orderSagaChart);
+const layout = await statechartLayoutOf(orderSagaChart);
 const boxOf = new Map(layout.boxes.map((box) => [box.id, box]));
-const inside = (inner: StateBox, outer: StateBox) =>
-  inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
-const overlap = (a: { left: number; right: number; top: number; bottom: number }, b: typeof a) =>
-  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-const rectOf = (box: StateBox) => ({ left: box.x, right: box.x + box.width, top: box.y, bottom: box.y + box.height });
+
+/** The layout's own numbers as the readability rules read them (the browser test reads the page). */
+function geometryOf(chart: StatechartLayout) {
+  return {
+    states: chart.boxes.map((box) => ({ id: box.id, parent: box.parent, compound: box.compound, rect: box, header: box.compound ? { ...box, height: 30 } : undefined })),
+    labels: chart.edges.map((edge) => ({ edge: edge.id, rect: edge.label })),
+    edges: [
+      ...chart.edges.map((edge) => ({ id: edge.id, from: edge.from, to: edge.to, points: edge.points })),
+      ...chart.initialMarkers.map((marker) => ({ id: `initial of ${marker.target}`, from: null, to: marker.target, points: marker.points })),
+    ],
+  };
+}
+
+const onBorder = (point: Point, rect: Rect) =>
+  point.x >= rect.x - 1 &&
+  point.x <= rect.x + rect.width + 1 &&
+  point.y >= rect.y - 1 &&
+  point.y <= rect.y + rect.height + 1 &&
+  [point.x - rect.x, rect.x + rect.width - point.x, point.y - rect.y, rect.y + rect.height - point.y].some((gap) => Math.abs(gap) <= 1);
 
 function historyOf(events: OrderSagaEvent[]): PathStep[] {
   const started = startOrderSaga({ orderId: 'o', customerId: 'c', items: [{ productId: 'p', quantity: 1, price: 10 }], price: 10 });
@@ -29,24 +44,57 @@ function historyOf(events: OrderSagaEvent[]): PathStep[] {
   return steps;
 }
 
-describe('statechart layout from the machine definition', () => {
-  it('draws every state once, children inside their parent, and no two boxes of one level overlapping', () => {
+describe('statechart layout by elkjs, from the machine definition', () => {
+  it('draws every state once, inside the page', () => {
     expect(layout.boxes.map((box) => box.id).sort()).toEqual(orderSagaChart.states.map((state) => state.id).sort());
+    expect(boxOf.get('CANCELLING')!.compound).toBe(true);
     for (const box of layout.boxes) {
-      if (box.parent) expect(inside(box, boxOf.get(box.parent)!)).toBe(true);
-      for (const other of layout.boxes) {
-        if (other !== box && other.parent === box.parent) expect(overlap(rectOf(box), rectOf(other))).toBe(false);
-      }
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.y).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(layout.width);
       expect(box.y + box.height).toBeLessThanOrEqual(layout.height);
     }
   });
 
-  it('puts the happy path in the first row, left to right', () => {
-    const row = ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED'].map((id) => boxOf.get(id)!);
-    expect(new Set(row.map((box) => box.y)).size).toBe(1);
-    expect(row.map((box) => box.x)).toEqual(row.map((box) => box.x).sort((a, b) => a - b));
-    expect(boxOf.get('CANCELLING')!.y).toBeGreaterThan(row[0]!.y + row[0]!.height);
+  it('overlaps nothing: no two states, no label over a state or another label, no edge through a state not its own', () => {
+    expect(readabilityProblems(geometryOf(layout))).toEqual([]);
+  });
+
+  it('the rules catch what they are about (a label moved onto a state, an edge drawn across one)', () => {
+    const pending = boxOf.get('PENDING')!;
+    const paid = boxOf.get('PAID')!;
+    const [first, ...others] = layout.edges;
+    const acrossPaid = [-20, paid.width + 20].map((dx) => ({ x: paid.x + dx, y: paid.y + paid.height / 2 }));
+    const broken: StatechartLayout = {
+      ...layout,
+      edges: [
+        { ...first!, label: { ...first!.label, x: pending.x + 5, y: pending.y + 5 } },
+        ...others.map((edge) => (edge.id === 'PENDING->RESERVED:forward' ? { ...edge, points: acrossPaid } : edge)),
+      ],
+    };
+    const problems = readabilityProblems(geometryOf(broken));
+    expect(problems).toContain(`label of ${first!.id} overlaps state PENDING`);
+    expect(problems.some((problem) => problem.startsWith('edge PENDING->RESERVED:forward passes through state PAID'))).toBe(true);
+    expect(segmentEntersRect({ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 0, y: 0, width: 10, height: 10 })).toBe(false);
+  });
+
+  it('starts every edge on its source and ends it on its target', () => {
+    for (const edge of layout.edges) {
+      expect(edge.points.length, edge.id).toBeGreaterThanOrEqual(2);
+      expect(onBorder(edge.points[0]!, boxOf.get(edge.from)!), `${edge.id} starts at ${JSON.stringify(edge.points[0])}`).toBe(true);
+      expect(onBorder(edge.points.at(-1)!, boxOf.get(edge.to ?? edge.from)!), `${edge.id} ends at ${JSON.stringify(edge.points.at(-1))}`).toBe(true);
+    }
+    for (const marker of layout.initialMarkers) expect(onBorder(marker.points.at(-1)!, boxOf.get(marker.target)!), marker.target).toBe(true);
+    expect(layout.initialMarkers.map((marker) => marker.target).sort()).toEqual(['CANCELLING.releasingStock', 'PENDING']);
+  });
+
+  it('reads the happy path top to bottom, in one column', () => {
+    const column = ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED'].map((id) => boxOf.get(id)!);
+    column.slice(1).forEach((box, index) => {
+      const above = column[index]!;
+      expect(box.y, `${box.id} below ${above.id}`).toBeGreaterThan(above.y + above.height);
+      expect(box.x < above.x + above.width && above.x < box.x + box.width, `${box.id} under ${above.id}`).toBe(true);
+    });
   });
 
   it('draws every transition that is not an explicit no-op, grouped by source, target and kind', () => {
@@ -56,22 +104,21 @@ describe('statechart layout from the machine definition', () => {
       const edges = layout.edges.filter((edge) => edge.from === transition.from && edge.to === to && edge.kind === transition.kind);
       expect(edges, `${transition.from} --${transition.event}--> ${transition.to}`).toHaveLength(1);
       expect(edges[0]!.events).toContain(transition.event);
+      expect(edges[0]!.label.lines).toContain(transition.event);
     }
     expect(layout.edges.every((edge) => edge.kind !== ('ignored' as string))).toBe(true);
     expect(new Set(layout.edges.map((edge) => edge.id)).size).toBe(layout.edges.length);
   });
 
-  it('places no edge label over another label or over a state', () => {
-    const labels = layout.edges.map((edge) => ({ id: edge.id, rect: labelRect(edge.label) }));
-    for (const [index, label] of labels.entries()) {
-      for (const other of labels.slice(index + 1)) expect(overlap(label.rect, other.rect), `${label.id} / ${other.id}`).toBe(false);
-      for (const box of layout.boxes.filter((candidate) => !candidate.compound)) expect(overlap(label.rect, rectOf(box)), `${label.id} / ${box.id}`).toBe(false);
-    }
+  it('is computed once per machine version, and the same every time', async () => {
+    expect(await statechartLayoutOf(orderSagaChart)).toBe(layout);
+    expect(await layoutStatechart(orderSagaChart)).toEqual(layout);
   });
 
   it('renders SVG with the hooks the page script and the tests use, and counts per state', () => {
     const svg = renderStatechartSvg(layout, { counts: { PENDING: 2, 'CANCELLING.releasingStock': 1 } }).html;
     for (const state of orderSagaChart.states) expect(svg).toContain(`data-state="${state.id}"`);
+    for (const edge of layout.edges) expect(svg).toContain(`data-edge="${edge.id.replace(">", "&gt;")}"`);
     expect(svg).toContain('data-count-for="PENDING" x=');
     expect(svg).toMatch(/data-count-for="PENDING"[^>]*>2 orders</);
     expect(svg).toMatch(/data-count-for="CANCELLING.releasingStock"[^>]*>1 order</);

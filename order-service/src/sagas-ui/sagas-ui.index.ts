@@ -11,7 +11,7 @@ import { refusalOf } from '../operator/request-compensation.ts';
 import { loadSagaOverview, loadSagaView } from '../operator/saga-queries.ts';
 import { sagaPathOf } from './saga-path.ts';
 import { errorBody, orderBody, overviewBody, page } from './sagas-pages.ts';
-import { layoutStatechart } from './statechart-layout.ts';
+import { statechartLayoutOf } from './statechart-layout.ts';
 import { renderStatechartSvg, statechartLegend } from './statechart-svg.ts';
 
 /** The files /sagas/assets/ serves (a Map: a name like "constructor" is no key of it). */
@@ -34,7 +34,8 @@ export function addSagaPages(
   app: OpenAPIHono,
   deps: { orm: Orm; clock: Clock; /** Trace viewer link for the order's trace id. */ traceUrl?: string; authMode: 'on' | 'off' },
 ): void {
-  const layout = layoutStatechart(orderSagaChart);
+  // Laid out by elkjs on the first page asked for, then kept (once per machine version).
+  const layout = () => statechartLayoutOf(orderSagaChart);
 
   app.get('/sagas/assets/:file', async (c) => {
     const file = c.req.param('file');
@@ -44,9 +45,9 @@ export function addSagaPages(
     return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-cache' });
   });
 
-  app.get('/sagas', (c) =>
+  app.get('/sagas', async (c) =>
     c.html(
-      page('Order sagas', overviewBody(renderStatechartSvg(layout, { counts: {} }), statechartLegend(false), OVERVIEW_STUCK_AFTER), {
+      page('Order sagas', overviewBody(renderStatechartSvg(await layout(), { counts: {} }), statechartLegend(false), OVERVIEW_STUCK_AFTER), {
         pageName: 'overview',
         operator: sagaPagesOperatorOf(c),
         data: { overviewUrl: '/sagas/overview.json', refreshMs: 2_000 },
@@ -70,13 +71,14 @@ export function addSagaPages(
     }
     const view = await loadSagaView(deps.orm.em.fork(), orderId, deps.clock.now());
     if (!view) return c.html(page('No such order', errorBody('No such order', `There is no order ${orderId}.`)), 404);
-    const path = sagaPathOf(layout, view.history);
+    const chart = await layout();
+    const path = sagaPathOf(chart, view.history);
     const refusal = view.terminal ? null : refusalOf(view.snapshot, { type: 'CancellationRequested', reason: 'operator' });
     const operator = sagaPagesOperatorOf(c);
     return c.html(
       page(
         `Order ${orderId.slice(0, 8)} — saga`,
-        orderBody(view, renderStatechartSvg(layout, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl, {
+        orderBody(view, renderStatechartSvg(chart, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl, {
           actionsNeedPassword: deps.authMode === 'on',
         }),
         { pageName: 'order', operator, data: { orderId, terminal: view.terminal, refreshMs: 2_000, operator } },

@@ -1,10 +1,13 @@
 import { html, raw, type SafeHtml } from './html.ts';
 import type { SagaPath } from './saga-path.ts';
-import type { DrawnKind, StatechartLayout } from './statechart-layout.ts';
+import { LABEL_LINE_HEIGHT, type DrawnKind, type Point, type StatechartLayout } from './statechart-layout.ts';
 
 export const edgeKinds: readonly DrawnKind[] = ['forward', 'timeout', 'compensation', 'anomaly'];
 
-const LINE_HEIGHT = 14;
+/** How round the corners of an edge's orthogonal route are drawn. */
+const CORNER_RADIUS = 8;
+/** Where the first line's baseline sits below the top of its label box. */
+const LABEL_BASELINE = 12;
 
 export interface SvgOptions {
   /** Orders per state id: shown in each box (overview). */
@@ -52,7 +55,7 @@ export function renderStatechartSvg(layout: StatechartLayout, options: SvgOption
   const edgePaths = layout.edges.map(
     (edge) => html`<g class="${edgeClass(edge.id, edge.kind)}" data-edge="${edge.id}" data-events="${edge.events.join(' ')}">
   <title>${edge.kind}: ${edge.details.join('\n')}</title>
-  <path d="${edge.path}" marker-end="url(#arrow-${edge.kind})"/>
+  <path d="${routePath(edge.points)}" marker-end="url(#arrow-${edge.kind})"/>
 </g>`,
   );
   const leafBoxes = leaves.map(
@@ -67,12 +70,13 @@ export function renderStatechartSvg(layout: StatechartLayout, options: SvgOption
   const edgeLabels = layout.edges.map((edge) => {
     const times = path?.taken.get(edge.id) ?? 0;
     const lines = times > 1 ? [...edge.label.lines.slice(0, -1), `${edge.label.lines.at(-1)} ×${times}`] : edge.label.lines;
-    return html`<text class="${edgeClass(edge.id, edge.kind)} edge-label" data-edge="${edge.id}" x="${edge.label.x}" y="${edge.label.y}" text-anchor="${edge.label.anchor}">${lines.map(
-      (line, index) => html`<tspan x="${edge.label.x}" dy="${index === 0 ? 0 : LINE_HEIGHT}">${line}</tspan>`,
+    const x = edge.label.x + edge.label.width / 2;
+    return html`<text class="${edgeClass(edge.id, edge.kind)} edge-label" data-edge="${edge.id}" x="${x}" y="${edge.label.y + LABEL_BASELINE}" text-anchor="middle">${lines.map(
+      (line, index) => html`<tspan x="${x}" dy="${index === 0 ? 0 : LABEL_LINE_HEIGHT}">${line}</tspan>`,
     )}</text>`;
   });
   const initials = layout.initialMarkers.map(
-    (marker) => html`<g class="initial" data-initial-of="${marker.target}"><circle cx="${marker.cx}" cy="${marker.cy}" r="6"/><path d="${marker.path}" marker-end="url(#arrow-forward)"/></g>`,
+    (marker) => html`<g class="initial" data-initial-of="${marker.target}"><circle cx="${marker.cx}" cy="${marker.cy}" r="6"/><path d="${routePath(marker.points)}" marker-end="url(#arrow-forward)"/></g>`,
   );
   return html`<svg class="statechart${path ? ' with-path' : ''}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-label="Order saga statechart">
 <defs>${markers}</defs>
@@ -82,6 +86,31 @@ export function renderStatechartSvg(layout: StatechartLayout, options: SvgOption
 <g class="states">${leafBoxes}</g>
 <g class="edge-labels">${edgeLabels}</g>
 </svg>`;
+}
+
+/** An orthogonal route as an SVG path, its corners rounded (never more than half a segment). */
+export function routePath(points: readonly Point[]): string {
+  const [first, ...rest] = points;
+  if (!first) return '';
+  const parts = [`M ${first.x} ${first.y}`];
+  rest.forEach((corner, index) => {
+    const before = points[index]!;
+    const after = rest[index + 1];
+    if (!after) return parts.push(`L ${corner.x} ${corner.y}`);
+    const radius = Math.min(CORNER_RADIUS, distance(before, corner) / 2, distance(corner, after) / 2);
+    const enter = towards(corner, before, radius);
+    const leave = towards(corner, after, radius);
+    parts.push(`L ${enter.x} ${enter.y}`, `Q ${corner.x} ${corner.y} ${leave.x} ${leave.y}`);
+  });
+  return parts.join(' ');
+}
+
+const distance = (a: Point, b: Point) => Math.hypot(b.x - a.x, b.y - a.y);
+
+function towards(from: Point, to: Point, length: number): Point {
+  const total = distance(from, to) || 1;
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return { x: round(from.x + ((to.x - from.x) * length) / total), y: round(from.y + ((to.y - from.y) * length) / total) };
 }
 
 /** The legend that explains the edge styles. */
