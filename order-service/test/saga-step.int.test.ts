@@ -24,7 +24,10 @@ const env = {
   SAGA_RESERVATION_TIMEOUT_MS: '1200',
   SAGA_RESERVATION_MAX_ATTEMPTS: '5',
 };
-const kafka = createKafkajsClient({ clientId: 'order-step-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity }, testLogger);
+const kafka = createKafkajsClient(
+  { clientId: 'order-step-test', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix, ...testKafkaSecurity },
+  testLogger,
+);
 let service: RunningService;
 
 const start = () => startService(orderService, { port: 0, dbName, env });
@@ -67,11 +70,12 @@ function deliver(svc: RunningService, orderId: string, event: OrderSagaEvent): P
 }
 
 const commandsWritten = async (svc: RunningService, orderId: string) =>
-  rowsOf<{ type: string; body: string }>(await svc.deps.messaging.pool.query('select type, body from outbox_message where message_key = ? order by id', [orderId])).map(
-    (row) => ({ type: row.type, payload: (JSON.parse(row.body) as { payload: unknown }).payload }),
-  );
+  rowsOf<{ type: string; body: string }>(
+    await svc.deps.messaging.pool.query('select type, body from outbox_message where message_key = ? order by id', [orderId]),
+  ).map((row) => ({ type: row.type, payload: (JSON.parse(row.body) as { payload: unknown }).payload }));
 
-const orderCount = async (svc: RunningService) => Number(rowsOf<{ n: number }>(await svc.deps.messaging.pool.query('select count(*) as n from customer_order'))[0].n);
+const orderCount = async (svc: RunningService) =>
+  Number(rowsOf<{ n: number }>(await svc.deps.messaging.pool.query('select count(*) as n from customer_order'))[0].n);
 
 const history = (svc: RunningService, orderId: string) =>
   svc.deps.orm.em
@@ -100,7 +104,11 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
 
   it('retries the reservation when its deadline passes (BullMQ delayed job)', async () => {
     const orderId = await placeOrder(service);
-    const events = await eventually(() => history(service, orderId), (rows) => rows.length >= 2, 10_000);
+    const events = await eventually(
+      () => history(service, orderId),
+      (rows) => rows.length >= 2,
+      10_000,
+    );
     expect(events.map((e) => [e.event_type, e.source])).toEqual([
       ['OrderPlaced', 'http'],
       ['ReservationTimedOut', 'timer'],
@@ -120,7 +128,11 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
     redis.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // the deadline passes while the service is down
     service = await start();
-    const events = await eventually(() => history(service, orderId), (rows) => rows.length >= 2, 10_000);
+    const events = await eventually(
+      () => history(service, orderId),
+      (rows) => rows.length >= 2,
+      10_000,
+    );
     expect(events[1]).toMatchObject({ event_type: 'ReservationTimedOut', source: 'timer' });
   });
 
@@ -131,7 +143,12 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
     expect(changed.filter(Boolean)).toHaveLength(1);
     const events = await history(service, orderId);
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
-    expect(events.filter((e) => e.event_type === 'StockReserved').map((e) => Boolean(e.changed)).sort((a, b) => Number(a) - Number(b))).toEqual([false, false, true]);
+    expect(
+      events
+        .filter((e) => e.event_type === 'StockReserved')
+        .map((e) => Boolean(e.changed))
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual([false, false, true]);
     expect((await commandsWritten(service, orderId)).filter((c) => c.type === 'ChargePayment')).toHaveLength(1);
   });
 
@@ -140,8 +157,20 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
   it.each([
     ['confirmed', [{ type: 'StockReserved' }, { type: 'PaymentCompleted', paymentId: randomUUID() }, { type: 'StockConfirmed' }]],
     ['payment failed', [{ type: 'StockReserved' }, { type: 'PaymentFailed', reason: 'no money' }, { type: 'StockReleased' }]],
-    ['confirmation refused', [{ type: 'StockReserved' }, { type: 'PaymentCompleted', paymentId: randomUUID() }, { type: 'StockConfirmRejected', reason: 'gone' }, { type: 'StockReleased' }, { type: 'PaymentRefunded' }]],
-    ['cancelled by an operator, then a late payment', [{ type: 'StockReserved' }, { type: 'CancellationRequested', reason: 'ops' }, { type: 'PaymentCompleted', paymentId: randomUUID() }]],
+    [
+      'confirmation refused',
+      [
+        { type: 'StockReserved' },
+        { type: 'PaymentCompleted', paymentId: randomUUID() },
+        { type: 'StockConfirmRejected', reason: 'gone' },
+        { type: 'StockReleased' },
+        { type: 'PaymentRefunded' },
+      ],
+    ],
+    [
+      'cancelled by an operator, then a late payment',
+      [{ type: 'StockReserved' }, { type: 'CancellationRequested', reason: 'ops' }, { type: 'PaymentCompleted', paymentId: randomUUID() }],
+    ],
   ] as [string, OrderSagaEvent[]][])('writes the outbox rows of every command a step emits: %s', async (_name, events) => {
     const orderId = await placeOrder(service);
     let written = await commandsWritten(service, orderId);
@@ -149,7 +178,10 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
     for (const event of events) {
       const outcome = await deliver(service, orderId, event);
       expect(outcome.kind).toBe('applied');
-      const emitted = outcome.kind === 'applied' ? outcome.result.effects.flatMap((e) => (e.kind === 'command' ? [{ type: e.command, payload: e.payload }] : [])) : [];
+      const emitted =
+        outcome.kind === 'applied'
+          ? outcome.result.effects.flatMap((e) => (e.kind === 'command' ? [{ type: e.command, payload: e.payload }] : []))
+          : [];
       const now = await commandsWritten(service, orderId);
       expect(now.slice(written.length)).toEqual(emitted);
       written = now;
@@ -194,7 +226,11 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
         }),
       },
     ]);
-    await eventually(async () => reasons, (r) => r.length === 1, 15_000);
+    await eventually(
+      async () => reasons,
+      (r) => r.length === 1,
+      15_000,
+    );
     expect(reasons[0]).toMatch(/unknown order/);
     await dlq.stop();
     await probe.disconnect();

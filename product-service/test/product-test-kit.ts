@@ -15,7 +15,11 @@ export { isolatedKafka, type IsolatedKafka } from '../../tests/support/isolated-
  * trusts the test issuer's keys (a JWKS file), since no order service runs next to it.
  */
 /** `groupId`: join another instance's consumer group (a second replica on the same database). */
-export async function startProductService(dbName: string, isolated: IsolatedKafka, options: { freshDb?: boolean; groupId?: string } = {}): Promise<RunningService> {
+export async function startProductService(
+  dbName: string,
+  isolated: IsolatedKafka,
+  options: { freshDb?: boolean; groupId?: string } = {},
+): Promise<RunningService> {
   if (options.freshDb ?? true) await freshDatabase(dbName);
   return startService(productService, {
     port: 0,

@@ -7,7 +7,15 @@ import { releaseStock } from '../src/reservations/release-stock.ts';
 import { reserveStock } from '../src/reservations/reserve-stock.ts';
 import { loadOrders, lockProducts, saveStockBook, stockBookOf, type StockBook } from '../src/reservations/stock-book.ts';
 import type { StockDecision } from '../src/reservations/stock-decision.ts';
-import { createTestProduct, httpClient, isolatedKafka, productState, startProductService, type HttpClient, type IsolatedKafka } from './product-test-kit.ts';
+import {
+  createTestProduct,
+  httpClient,
+  isolatedKafka,
+  productState,
+  startProductService,
+  type HttpClient,
+  type IsolatedKafka,
+} from './product-test-kit.ts';
 
 /**
  * The stock book against the real database: a batch of stock commands is read and locked once,
@@ -52,9 +60,15 @@ describe('stock book: a batch decided in memory on locked rows, written once', (
       orderIds.map((orderId) => reserveStock(book, { orderId, items: [{ productId: product.id, quantity: 1, price: 700 }] }, now)),
     );
     expect(decisions.filter((d) => d.ok)).toHaveLength(5);
-    expect(decisions.filter((d) => !d.ok).map((d) => (d as Extract<StockDecision, { ok: false }>).code)).toEqual(new Array(15).fill('INSUFFICIENT_STOCK'));
+    expect(decisions.filter((d) => !d.ok).map((d) => (d as Extract<StockDecision, { ok: false }>).code)).toEqual(
+      new Array(15).fill('INSUFFICIENT_STOCK'),
+    );
     expect(await productState(http, product.id)).toMatchObject({ onHand: 5, reserved: 5, available: 0 });
-    const lines = rowsOf<{ n: number }>(await service.deps.messaging.pool.query("select count(*) as n from product_reservation where product_id = ? and status = 'RESERVED'", [product.id]));
+    const lines = rowsOf<{ n: number }>(
+      await service.deps.messaging.pool.query("select count(*) as n from product_reservation where product_id = ? and status = 'RESERVED'", [
+        product.id,
+      ]),
+    );
     expect(Number(lines[0].n)).toBe(5);
   });
 
@@ -74,7 +88,9 @@ describe('stock book: a batch decided in memory on locked rows, written once', (
     const product = await createTestProduct(http, { price: 500, quantity: 10 });
     const before = await productRow(product.id);
     const orderId = randomUUID();
-    await batch([orderId], [product.id], (book, now) => reserveStock(book, { orderId, items: [{ productId: product.id, quantity: 2, price: 500 }] }, now));
+    await batch([orderId], [product.id], (book, now) =>
+      reserveStock(book, { orderId, items: [{ productId: product.id, quantity: 2, price: 500 }] }, now),
+    );
     await batch([orderId], [], (book, now) => confirmStock(book, { orderId }, now));
     const after = await productRow(product.id);
     expect(after).toMatchObject({ on_hand: 8, reserved: 0, revision: before.revision });
@@ -92,14 +108,18 @@ describe('stock book: a batch decided in memory on locked rows, written once', (
       }),
     ).rejects.toThrow(/constraint/i);
     expect(await productState(http, product.id)).toMatchObject({ onHand: 3, reserved: 0 });
-    const records = rowsOf<{ n: number }>(await service.deps.messaging.pool.query('select count(*) as n from order_stock where order_id = ?', [orderId]));
+    const records = rowsOf<{ n: number }>(
+      await service.deps.messaging.pool.query('select count(*) as n from order_stock where order_id = ?', [orderId]),
+    );
     expect(Number(records[0].n)).toBe(0);
   });
 
   it('two batches confirming the same order (two replicas during a rebalance) ship its units once', async () => {
     const product = await createTestProduct(http, { price: 100, quantity: 10 });
     const orderId = randomUUID();
-    await batch([orderId], [product.id], (book, now) => reserveStock(book, { orderId, items: [{ productId: product.id, quantity: 3, price: 100 }] }, now));
+    await batch([orderId], [product.id], (book, now) =>
+      reserveStock(book, { orderId, items: [{ productId: product.id, quantity: 3, price: 100 }] }, now),
+    );
     const confirm = () =>
       batch([orderId], [], async (book, now) => {
         const decision = confirmStock(book, { orderId }, now);

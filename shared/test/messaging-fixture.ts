@@ -19,9 +19,7 @@ import { randomIds } from '../src/runtime/ids.ts';
 /** A stand-in business table: how many times a message's effect was applied. */
 class CreateEffectTable extends Migration {
   override up(): void {
-    this.addSql(
-      'create table if not exists test_effect (order_id varchar(36) primary key, applied int not null, amounts json not null)',
-    );
+    this.addSql('create table if not exists test_effect (order_id varchar(36) primary key, applied int not null, amounts json not null)');
   }
 }
 const effectMigration: MigrationObject = { name: '9000-test-effect', class: CreateEffectTable };

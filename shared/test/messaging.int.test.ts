@@ -33,7 +33,12 @@ async function commitCharge(orderId: string, amount: number, key?: string): Prom
 
 /** The outbox of a process that dies right after its COMMIT: its rows wait for a relay (no grace period). */
 const diedAfterCommit = () =>
-  createOutbox({ ids: randomIds, clock: systemClock, graceMs: 0, publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} } });
+  createOutbox({
+    ids: randomIds,
+    clock: systemClock,
+    graceMs: 0,
+    publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} },
+  });
 
 async function commitLeftToRelay(orderId: string, amount: number, key?: string): Promise<void> {
   const outbox = diedAfterCommit();
@@ -100,13 +105,22 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     const sentinel = randomUUID();
     await commitCharge(orderId, 100);
     // published on commit, and marked sent once the broker acknowledged it
-    const [row] = await eventually(() => rowsOfKey(orderId), (rows) => rows[0]?.sent_at !== null);
+    const [row] = await eventually(
+      () => rowsOfKey(orderId),
+      (rows) => rows[0]?.sent_at !== null,
+    );
     expect(row.sent_at).not.toBeNull();
-    await eventually(() => appliedOf(orderId), (n) => n === 1);
+    await eventually(
+      () => appliedOf(orderId),
+      (n) => n === 1,
+    );
     const before = await duplicatesSkipped();
     await fixture.producer.send([{ topic: topics.paymentRequest, key: orderId, value: row.body }]);
     await commitCharge(sentinel, 1, orderId); // same key → same partition, after the duplicate
-    await eventually(() => appliedOf(sentinel), (n) => n === 1);
+    await eventually(
+      () => appliedOf(sentinel),
+      (n) => n === 1,
+    );
     expect(await appliedOf(orderId)).toBe(1);
     expect(await duplicatesSkipped()).toBe(before + 1);
   });
@@ -134,7 +148,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       (n) => n === 0,
     );
     expect(calls).toBe(2);
-    await eventually(() => appliedOf(orderId), (n) => n === 1);
+    await eventually(
+      () => appliedOf(orderId),
+      (n) => n === 1,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await appliedOf(orderId)).toBe(1);
   });
@@ -146,11 +163,9 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     const groupId = `kernel-crash-${randomUUID()}`;
     const warmUp = randomUUID();
     const doomed = randomUUID();
-    const child = spawn(
-      process.execPath,
-      [fileURLToPath(new URL('./crash-after-commit.child.ts', import.meta.url)), crashDbName, groupId, doomed],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-after-commit.child.ts', import.meta.url)), crashDbName, groupId, doomed], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
@@ -158,7 +173,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     await commitCharge(warmUp, 1, doomed);
     const crashApplied = async (orderId: string) => (await effects(crashFixture)).get(orderId)?.applied ?? 0;
-    await eventually(() => crashApplied(warmUp), (n) => n >= 1);
+    await eventually(
+      () => crashApplied(warmUp),
+      (n) => n >= 1,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the warm-up's offset commit
     await commitCharge(doomed, 300);
     expect(await exited).toBe('SIGKILL');
@@ -179,7 +197,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     });
     await resumed.start();
     try {
-      await eventually(() => duplicatesSkipped(crashFixture), (n) => n > 0);
+      await eventually(
+        () => duplicatesSkipped(crashFixture),
+        (n) => n > 0,
+      );
       expect(await crashApplied(doomed)).toBe(1);
     } finally {
       await resumed.stop();
@@ -199,7 +220,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     expect(await rowsOfKey(orderId)).toEqual([]);
     const sentinel = randomUUID();
     await commitCharge(sentinel, 1, orderId);
-    await eventually(() => appliedOf(sentinel), (n) => n === 1);
+    await eventually(
+      () => appliedOf(sentinel),
+      (n) => n === 1,
+    );
     expect(await appliedOf(orderId)).toBe(0);
   });
 
@@ -262,7 +286,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     ]);
     const next = randomUUID();
     await commitCharge(next, 7, key);
-    await eventually(() => appliedOf(next), (n) => n === 1);
+    await eventually(
+      () => appliedOf(next),
+      (n) => n === 1,
+    );
     const mine = await eventually(
       async () => deadLetters.filter((record) => record.key === key),
       (records) => records.length === 2,
@@ -282,7 +309,10 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
     await commitCharge(poisoned, 9);
     const next = randomUUID();
     await commitCharge(next, 9, poisoned);
-    await eventually(() => appliedOf(next), (n) => n === 1);
+    await eventually(
+      () => appliedOf(next),
+      (n) => n === 1,
+    );
     const [letter] = await eventually(
       async () => deadLetters.filter((record) => record.key === poisoned),
       (records) => records.length === 1,

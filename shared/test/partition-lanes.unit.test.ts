@@ -73,7 +73,10 @@ describe('partition lanes (prefetch between fetch and handler)', () => {
     });
     await lanes.push('t', 0, range(0, 0, 2));
     for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(seen).toEqual([['0', '1'], ['0', '1']]);
+    expect(seen).toEqual([
+      ['0', '1'],
+      ['0', '1'],
+    ]);
     lanes.keepOnly(new Set([laneKey('t', 1)]));
     await lanes.stop();
   });

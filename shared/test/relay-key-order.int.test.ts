@@ -27,7 +27,12 @@ function recordingProducer(): KafkaProducer & { sent: OutgoingRecord[] } {
 }
 
 /** Rows of a process that died right after its COMMIT: only a relay will publish them. */
-const leftToRelay = createOutbox({ ids: randomIds, clock: systemClock, graceMs: 0, publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} } });
+const leftToRelay = createOutbox({
+  ids: randomIds,
+  clock: systemClock,
+  graceMs: 0,
+  publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} },
+});
 
 async function queue(orderId: string, amount: number, outbox: Outbox = leftToRelay): Promise<void> {
   await inTransaction(fixture.pool, async (tx) => {
@@ -35,9 +40,12 @@ async function queue(orderId: string, amount: number, outbox: Outbox = leftToRel
   });
 }
 
-const relayWith = (producer: KafkaProducer) => createOutboxRelay({ pool: fixture.pool, producer, clock: systemClock, logger: testLogger, metrics: fixture.metrics });
+const relayWith = (producer: KafkaProducer) =>
+  createOutboxRelay({ pool: fixture.pool, producer, clock: systemClock, logger: testLogger, metrics: fixture.metrics });
 const pendingOf = async (key: string) =>
-  Number(rowsOf<{ n: number }>(await fixture.pool.query('select count(*) as n from outbox_message where message_key = ? and sent_at is null', [key]))[0].n);
+  Number(
+    rowsOf<{ n: number }>(await fixture.pool.query('select count(*) as n from outbox_message where message_key = ? and sent_at is null', [key]))[0].n,
+  );
 
 /** The oldest row of the key failed to send: its next attempt is a minute away. */
 async function heldBack(key: string): Promise<void> {
@@ -80,9 +88,17 @@ describe('outbox relay: per-key order with an older row held back', () => {
     const producer = recordingProducer();
     const relay = relayWith(producer);
     // Another relay's transaction (its own connection) holds the older row, claimed and being sent.
-    const other = await createConnection({ host: testEnv.DB_HOST, port: testEnv.DB_PORT, user: testEnv.DB_USER, password: testEnv.DB_PASSWORD, database: dbName });
+    const other = await createConnection({
+      host: testEnv.DB_HOST,
+      port: testEnv.DB_PORT,
+      user: testEnv.DB_USER,
+      password: testEnv.DB_PASSWORD,
+      database: dbName,
+    });
     try {
-      const [[older]] = (await other.query('select min(id) as id from outbox_message where message_key = ?', [claimed])) as unknown as [{ id: number }[]];
+      const [[older]] = (await other.query('select min(id) as id from outbox_message where message_key = ?', [claimed])) as unknown as [
+        { id: number }[],
+      ];
       await other.query('start transaction');
       // By primary key: exactly that row is locked, as a relay's claim locks the rows it sends.
       await other.query('select id from outbox_message where id = ? for update', [older.id]);
@@ -104,7 +120,14 @@ describe('outbox relay: per-key order with an older row held back', () => {
     await heldBack(held);
     const producer = recordingProducer();
     const relay = relayWith(producer);
-    const publisher = createOutboxPublisher({ pool: fixture.pool, producer, clock: systemClock, logger: testLogger, metrics: fixture.metrics, nudgeRelay: () => relay.nudge() });
+    const publisher = createOutboxPublisher({
+      pool: fixture.pool,
+      producer,
+      clock: systemClock,
+      logger: testLogger,
+      metrics: fixture.metrics,
+      nudgeRelay: () => relay.nudge(),
+    });
     const onCommit = createOutbox({ ids: randomIds, clock: systemClock, publisher });
     await queue(held, 2, onCommit);
     await queue(free, 1, onCommit);

@@ -127,7 +127,9 @@ export async function readSagaRow(query: (sql: string, params: unknown[]) => Pro
 
 /** The order placed with this customer's Idempotency-Key, if any (expired keys included: the caller decides). */
 export async function findByIdempotencyKey(tx: SqlTransaction, customerId: string, key: string): Promise<SagaRow | null> {
-  const [rows] = await tx.run([{ sql: `select ${columns} from customer_order where customer_id = ? and idempotency_key = ? for update`, params: [customerId, key] }]);
+  const [rows] = await tx.run([
+    { sql: `select ${columns} from customer_order where customer_id = ? and idempotency_key = ? for update`, params: [customerId, key] },
+  ]);
   const found = rowsOf<Row>(rows)[0];
   return found ? sagaRowOf(found) : null;
 }

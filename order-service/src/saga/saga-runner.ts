@@ -47,7 +47,9 @@ export function createSagaRunner(deps: {
 
   function afterCommit(results: readonly StepResult[], started: number): void {
     deps.metrics.observe(results, started);
-    const ended = results.filter((result) => result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime());
+    const ended = results.filter(
+      (result) => result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime(),
+    );
     if (ended.length > 0) deps.onTerminal?.(ended.map((result) => result.order.id));
     const deadlines = results.flatMap((result) => result.deadlines);
     if (deadlines.length === 0) return;
@@ -62,7 +64,9 @@ export function createSagaRunner(deps: {
   async function inOwnTransaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTransaction(deps.pool, work, { onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed') });
+        return await inTransaction(deps.pool, work, {
+          onEffectError: (error) => logger.warn({ err: errorMessage(error) }, 'after-commit effect failed'),
+        });
       } catch (error) {
         if (!isRetryable(error) || attempt >= 10) throw error;
         await sleep(backoffMs(attempt, 20, 1_000));
@@ -95,7 +99,7 @@ export function createSagaRunner(deps: {
         const started = performance.now();
         const rows = sagaRowsOf(loaded[0] ?? []);
         const inputs: SagaInput[] = [];
-        const sources: typeof messages[number][] = [];
+        const sources: (typeof messages)[number][] = [];
         for (const message of messages) {
           const orderId = message.envelope.orderId;
           if (!orderId) {

@@ -74,13 +74,21 @@ export function createDeadlineWorker(options: { redisUrl: string; queuePrefix: s
   let worker: Worker | null = null;
   return {
     start() {
-      worker = new Worker(queueName, async () => void (await options.fireDue()), {
-        connection: connectionOf(options.redisUrl),
-        prefix: options.queuePrefix,
-        concurrency: 2,
-      });
+      worker = new Worker(
+        queueName,
+        async () => {
+          await options.fireDue();
+        },
+        {
+          connection: connectionOf(options.redisUrl),
+          prefix: options.queuePrefix,
+          concurrency: 2,
+        },
+      );
       worker.on('error', (error) => options.logger.warn({ err: errorMessage(error) }, 'deadline worker error'));
-      worker.on('failed', (job, error) => options.logger.warn({ jobId: job?.id, err: errorMessage(error) }, 'deadline job failed; the sweep fires its deadlines'));
+      worker.on('failed', (job, error) =>
+        options.logger.warn({ jobId: job?.id, err: errorMessage(error) }, 'deadline job failed; the sweep fires its deadlines'),
+      );
     },
     async stop() {
       await worker?.close();

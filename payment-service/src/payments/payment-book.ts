@@ -72,7 +72,17 @@ export function savePaymentBook(book: PaymentBook, tx: SqlTransaction): void {
       statements.push({
         sql: `insert into payment (id, order_id, customer_id, amount, status, failure_code, failure_reason, created_at, updated_at)
               values ${valuesList(book.inserted.length, 9)}`,
-        params: book.inserted.flatMap((p) => [p.id, p.orderId, p.customerId, p.amount, p.status, p.failureCode ?? null, p.failureReason ?? null, p.createdAt, p.updatedAt]),
+        params: book.inserted.flatMap((p) => [
+          p.id,
+          p.orderId,
+          p.customerId,
+          p.amount,
+          p.status,
+          p.failureCode ?? null,
+          p.failureReason ?? null,
+          p.createdAt,
+          p.updatedAt,
+        ]),
       });
     }
     for (const payment of book.refunded) {

@@ -50,10 +50,7 @@ export function decideReservation(lines: readonly RequestedLine[], products: Rea
   for (const line of lines) {
     const { available } = products.get(line.productId)!;
     if (line.quantity > available) {
-      return refuse(
-        'INSUFFICIENT_STOCK',
-        `product ${line.productId}: ${line.quantity} requested, ${Math.max(available, 0)} available`,
-      );
+      return refuse('INSUFFICIENT_STOCK', `product ${line.productId}: ${line.quantity} requested, ${Math.max(available, 0)} available`);
     }
   }
   return accepted;

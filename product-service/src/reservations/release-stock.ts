@@ -23,5 +23,8 @@ export function releaseStock(book: StockBook, { orderId, reason }: { orderId: st
     recordNewOrder(book, tombstone, []);
     return accepted;
   }
-  return settle(book, order, order.record.release(now, reason ?? null), now, { line: 'release', units: (product, quantity) => product.returnReserved(quantity) });
+  return settle(book, order, order.record.release(now, reason ?? null), now, {
+    line: 'release',
+    units: (product, quantity) => product.returnReserved(quantity),
+  });
 }

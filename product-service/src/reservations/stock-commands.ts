@@ -41,9 +41,9 @@ function decide(book: StockBook, orderId: string, command: ProductReservationReq
 
 function replyOf(command: CommandType, decision: StockDecision): ProductReservationResponse {
   const replies = replyTypes[command];
-  return (decision.ok
-    ? { type: replies.done, payload: {} }
-    : { type: replies.refused, payload: { code: decision.code, reason: decision.reason } }) as ProductReservationResponse;
+  return (
+    decision.ok ? { type: replies.done, payload: {} } : { type: replies.refused, payload: { code: decision.code, reason: decision.reason } }
+  ) as ProductReservationResponse;
 }
 
 /**
@@ -55,17 +55,22 @@ function replyOf(command: CommandType, decision: StockDecision): ProductReservat
  */
 export function stockCommandRoute(deps: { outbox: Outbox; clock: Clock; metrics: Registry }): Route {
   const handled = counter(deps.metrics, 'stock_commands_total', 'Stock commands by outcome', ['type', 'outcome']);
-  return commandRoute<typeof topics.productReservationRequest, StockBatch, ProductReservationResponse>(topics.productReservationRequest, deps.outbox, {
-    load: (commands) => loadOrders(commands.map((command) => command.orderId)),
-    state: (loaded, commands) => ({
-      book: stockBookOf(loaded),
-      now: deps.clock.now(),
-      itemProductIds: commands.flatMap((command) => (command.message.type === 'ReserveStock' ? command.message.payload.items.map((item) => item.productId) : [])),
-    }),
-    prepare: (batch, tx) => lockProducts(batch.book, batch.itemProductIds, tx),
-    decide: (command, batch) => replyOf(command.message.type, decide(batch.book, command.orderId, command.message, batch.now)),
-    save: (batch, tx) => saveStockBook(batch.book, tx, batch.now),
-    onDecided: (command, reply) =>
-      handled.inc({ type: command.message.type, outcome: 'code' in reply.payload ? reply.payload.code : 'done' }),
-  });
+  return commandRoute<typeof topics.productReservationRequest, StockBatch, ProductReservationResponse>(
+    topics.productReservationRequest,
+    deps.outbox,
+    {
+      load: (commands) => loadOrders(commands.map((command) => command.orderId)),
+      state: (loaded, commands) => ({
+        book: stockBookOf(loaded),
+        now: deps.clock.now(),
+        itemProductIds: commands.flatMap((command) =>
+          command.message.type === 'ReserveStock' ? command.message.payload.items.map((item) => item.productId) : [],
+        ),
+      }),
+      prepare: (batch, tx) => lockProducts(batch.book, batch.itemProductIds, tx),
+      decide: (command, batch) => replyOf(command.message.type, decide(batch.book, command.orderId, command.message, batch.now)),
+      save: (batch, tx) => saveStockBook(batch.book, tx, batch.now),
+      onDecided: (command, reply) => handled.inc({ type: command.message.type, outcome: 'code' in reply.payload ? reply.payload.code : 'done' }),
+    },
+  );
 }

@@ -14,10 +14,10 @@ export const envelopeSchema = z.object({
   payload: z.unknown(),
 });
 
-export type Envelope<TType extends string = string, TPayload = unknown> = Omit<
-  z.infer<typeof envelopeSchema>,
-  'type' | 'payload'
-> & { type: TType; payload: TPayload };
+export type Envelope<TType extends string = string, TPayload = unknown> = Omit<z.infer<typeof envelopeSchema>, 'type' | 'payload'> & {
+  type: TType;
+  payload: TPayload;
+};
 
 /** A message family: the union of its `{type, payload}` variants, discriminated by type. */
 export type MessageOf<TSchema extends z.ZodType> = z.infer<TSchema>;

@@ -6,8 +6,6 @@ import { messageFamilyByTopic } from './families.ts';
 export function contractsAsJsonSchema(): Record<string, unknown> {
   return {
     envelope: z.toJSONSchema(envelopeSchema, { unrepresentable: 'any' }),
-    topics: Object.fromEntries(
-      Object.entries(messageFamilyByTopic).map(([topic, schema]) => [topic, z.toJSONSchema(schema)]),
-    ),
+    topics: Object.fromEntries(Object.entries(messageFamilyByTopic).map(([topic, schema]) => [topic, z.toJSONSchema(schema)])),
   };
 }

@@ -1,9 +1,4 @@
-import {
-  ConnectionException,
-  DeadlockException,
-  LockWaitTimeoutException,
-  OptimisticLockError,
-} from '@mikro-orm/core';
+import { ConnectionException, DeadlockException, LockWaitTimeoutException, OptimisticLockError } from '@mikro-orm/core';
 
 const retryableCodes = new Set([
   'ER_LOCK_DEADLOCK',

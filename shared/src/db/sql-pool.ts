@@ -116,7 +116,17 @@ export function openSqlPool(options: SqlPoolOptions): SqlPool {
   };
 }
 
-const connectionLostCodes = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_CLOSED', 'ER_CMD_CONNECTION_CLOSED', 'ER_SOCKET_UNEXPECTED_CLOSE']);
+const connectionLostCodes = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CLIENT_CLOSED',
+  'ER_CMD_CONNECTION_CLOSED',
+  'ER_SOCKET_UNEXPECTED_CLOSE',
+]);
 
 /** A connection error leaves the connection unusable; anything else (a deadlock, a constraint) does not. */
 export function isConnectionBroken(error: unknown): boolean {

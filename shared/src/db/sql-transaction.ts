@@ -100,13 +100,13 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
 
 /** `(?, ?, ?), (?, ?, ?)` for a multi-row insert of `rows` rows of `columns` values. */
 export function valuesList(rows: number, columns: number): string {
-  const row = `(${new Array(columns).fill('?').join(', ')})`;
-  return new Array(rows).fill(row).join(', ');
+  const row = `(${placeholders(columns)})`;
+  return Array.from({ length: rows }, () => row).join(', ');
 }
 
 /** `?, ?, ?` for an IN list. */
 export function placeholders(count: number): string {
-  return new Array(count).fill('?').join(', ');
+  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 /** Rows of a SELECT result, as returned by `run`. */

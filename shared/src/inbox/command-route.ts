@@ -30,7 +30,7 @@ export interface CommandHandling<T extends Topic, TState, TReply extends Reply> 
   /** Writes what the batch changed; runs once, after every command was decided. */
   save(state: TState, tx: SqlTransaction): void;
   /** Told about each decision once the batch committed (metrics). */
-  onDecided?(command: Command<MessageOnTopic<T>>, reply: TReply): void;
+  onDecided?: (command: Command<MessageOnTopic<T>>, reply: TReply) => void;
 }
 
 /**
@@ -38,12 +38,18 @@ export interface CommandHandling<T extends Topic, TState, TReply extends Reply> 
  * (same order and saga, caused by the command, continuing its trace) and is published when the
  * transaction commits — nobody nudges anything by hand.
  */
-export function commandRoute<T extends Topic, TState, TReply extends Reply>(topic: T, outbox: Outbox, handling: CommandHandling<T, TState, TReply>): Route<T> {
+export function commandRoute<T extends Topic, TState, TReply extends Reply>(
+  topic: T,
+  outbox: Outbox,
+  handling: CommandHandling<T, TState, TReply>,
+): Route<T> {
   const commandsOf = (messages: readonly Inbound<MessageOnTopic<T>>[]) =>
-    messages.filter((message): message is Command<MessageOnTopic<T>> => message.envelope.orderId !== null).map((message) => {
-      (message as Command<MessageOnTopic<T>>).orderId = message.envelope.orderId!;
-      return message as Command<MessageOnTopic<T>>;
-    });
+    messages
+      .filter((message): message is Command<MessageOnTopic<T>> => message.envelope.orderId !== null)
+      .map((message) => {
+        (message as Command<MessageOnTopic<T>>).orderId = message.envelope.orderId!;
+        return message as Command<MessageOnTopic<T>>;
+      });
   return batchRoute(topic, {
     load: (messages) => {
       const commands = commandsOf(messages);

@@ -2,15 +2,10 @@ import type { z } from 'zod';
 import { envelopeSchema, type Envelope } from '../contracts/envelope.ts';
 import type { IncomingRecord } from '../kafka/kafka-client.ts';
 
-export type ParsedRecord<TMessage> =
-  | { ok: true; envelope: Envelope; message: TMessage }
-  | { ok: false; reason: string };
+export type ParsedRecord<TMessage> = { ok: true; envelope: Envelope; message: TMessage } | { ok: false; reason: string };
 
 /** JSON → envelope → the topic's message family. Anything that fails is a dead letter, never a handler call. */
-export function parseRecord<TSchema extends z.ZodType>(
-  record: IncomingRecord,
-  family: TSchema,
-): ParsedRecord<z.infer<TSchema>> {
+export function parseRecord<TSchema extends z.ZodType>(record: IncomingRecord, family: TSchema): ParsedRecord<z.infer<TSchema>> {
   if (!record.value || record.value.length === 0) return { ok: false, reason: 'empty record value' };
   let json: unknown;
   try {

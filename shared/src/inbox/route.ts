@@ -26,7 +26,7 @@ export interface BatchContext {
    * the dead-letter topic with this reason once the batch committed, and is not recorded as handled,
    * so a redriven copy is handled again. The rest of the batch goes on.
    */
-  refuse(message: Inbound, reason: string): void;
+  refuse: (message: Inbound, reason: string) => void;
   logger: Logger;
 }
 

@@ -109,7 +109,8 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
           maxBatch: options.maxBatchRecords,
           laneBy: options.laneBy,
           onHandled: (topic, partition, nextOffset) => offsets.handled(topic, partition, nextOffset),
-          onError: (error, topic, partition) => logger.error({ err: errorMessage(error), topic, partition }, 'batch handler failed; handing the batch over again'),
+          onError: (error, topic, partition) =>
+            logger.error({ err: errorMessage(error), topic, partition }, 'batch handler failed; handing the batch over again'),
         });
         const partitionLanes = lanes;
         await consumer.run({
@@ -117,6 +118,8 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
           // Each fetched batch is only queued (see PartitionLanes), so every partition is taken at once.
           partitionsConsumedConcurrently: 64,
           eachBatchAutoResolve: false,
+          // kafkajs hands these over as closures (its runner builds them per batch), not methods needing `this`.
+          // oxlint-disable-next-line typescript/unbound-method
           eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
             if (!isRunning() || isStale() || batch.messages.length === 0) return;
             const topic = fromWire(batch.topic);
@@ -161,8 +164,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
             offset: partition.offset,
           }));
         },
-        listTopics: async () =>
-          (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).map(fromWire),
+        listTopics: async () => (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).map(fromWire),
         deleteTopics: (names) => admin.deleteTopics({ topics: names.map(onWire) }),
         async createTopics(layout) {
           const existing = new Set(await admin.listTopics());

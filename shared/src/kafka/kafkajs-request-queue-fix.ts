@@ -16,6 +16,8 @@ interface RequestQueueInternals {
 
 const require = createRequire(import.meta.url);
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueInternals };
+// Called below as original.call(this), with the queue it belongs to.
+// oxlint-disable-next-line typescript/unbound-method
 const original = RequestQueue.prototype.scheduleCheckPendingRequests;
 
 RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleOnlyWhenNeeded(this: RequestQueueInternals) {

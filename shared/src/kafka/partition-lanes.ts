@@ -122,7 +122,7 @@ export function createPartitionLanes(options: PartitionLanesOptions): PartitionL
       await this.idle();
     },
     async idle() {
-      await Promise.all([...lanes.values()].map((lane) => lane.running));
+      await Promise.all([...lanes.values()].flatMap((lane) => (lane.running ? [lane.running] : [])));
     },
   };
 }

@@ -54,7 +54,12 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
   const published = counter(options.metrics, 'outbox_messages_published_total', 'Outbox rows published', ['topic']);
   const failures = counter(options.metrics, 'outbox_publish_failures_total', 'Failed outbox publish attempts');
   const publishLatency = histogram(options.metrics, 'outbox_publish_delay_seconds', 'From outbox row creation to broker acknowledgement');
-  const onCommit = counter(options.metrics, 'outbox_rows_on_commit_total', 'Outbox rows by how they left: from memory after commit, or through the relay', ['path']);
+  const onCommit = counter(
+    options.metrics,
+    'outbox_rows_on_commit_total',
+    'Outbox rows by how they left: from memory after commit, or through the relay',
+    ['path'],
+  );
 
   const keyOfInFlight = new Map<string, string | null>();
   const inFlightByKey = new Map<string, Set<string>>();
@@ -100,7 +105,10 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     const now = options.clock.now();
     try {
       if (failure === undefined) {
-        await pool.query(`update outbox_message set next_attempt_at = ? where message_id in (${placeholders(ids.length)}) and sent_at is null`, [now, ...ids]);
+        await pool.query(`update outbox_message set next_attempt_at = ? where message_id in (${placeholders(ids.length)}) and sent_at is null`, [
+          now,
+          ...ids,
+        ]);
       } else {
         const next = new Date(now.getTime() + Math.max(100, backoffMs(1, 200, 30_000)));
         await pool.query(
@@ -111,7 +119,10 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       }
     } catch (error) {
       // They are committed and become claimable when their grace period ends.
-      logger.warn({ err: errorMessage(error), rows: ids.length }, 'could not hand outbox rows to the relay now; it claims them after their grace period');
+      logger.warn(
+        { err: errorMessage(error), rows: ids.length },
+        'could not hand outbox rows to the relay now; it claims them after their grace period',
+      );
     } finally {
       for (const id of ids) untrack(id);
       options.nudgeRelay();
@@ -127,7 +138,12 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       );
       try {
         await producer.send(
-          batch.map((row, index) => ({ topic: row.topic, key: row.key, value: row.body, headers: spans ? spans.headers[index] : (row.headers ?? undefined) })),
+          batch.map((row, index) => ({
+            topic: row.topic,
+            key: row.key,
+            value: row.body,
+            headers: spans ? spans.headers[index] : (row.headers ?? undefined),
+          })),
         );
         spans?.end();
       } catch (error) {
@@ -151,7 +167,7 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
   }
 
   async function markSent(): Promise<void> {
-    for (let attempt = 1; marks.length > 0; ) {
+    for (let attempt = 1; marks.length > 0;) {
       const ids = marks.splice(0, 2_000);
       try {
         await pool.query(`update outbox_message set sent_at = ? where message_id in (${placeholders(ids.length)})`, [options.clock.now(), ...ids]);

@@ -111,7 +111,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const spans = startPublishSpans(tracing, claimed);
       try {
         await producer.send(
-          claimed.map((row, index) => ({ topic: row.topic, key: row.messageKey, value: row.body, headers: spans ? spans.headers[index] : (row.headers ?? undefined) })),
+          claimed.map((row, index) => ({
+            topic: row.topic,
+            key: row.messageKey,
+            value: row.body,
+            headers: spans ? spans.headers[index] : (row.headers ?? undefined),
+          })),
         );
       } catch (error) {
         spans?.end(error);
@@ -119,7 +124,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       spans?.end();
       const ids = claimed.map((row) => row.id);
-      await db.run([{ sql: `update outbox_message set sent_at = ? where id in (${placeholders(ids.length)})`, params: [options.clock.now(), ...ids] }, { sql: 'commit' }]);
+      await db.run([
+        { sql: `update outbox_message set sent_at = ? where id in (${placeholders(ids.length)})`, params: [options.clock.now(), ...ids] },
+        { sql: 'commit' },
+      ]);
       open = false;
       const now = Date.now();
       for (const row of claimed) {
@@ -133,9 +141,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       logger.warn({ err: errorMessage(error), rows: claimed.length }, 'outbox relay could not publish; rows stay pending');
       if (open && connection) await connection.run([{ sql: 'rollback' }]).catch(() => dropConnection());
       else dropConnection();
-      await postpone(claimed.map((row) => row.id), error).catch((postponeError) =>
-        logger.warn({ err: errorMessage(postponeError) }, 'could not record outbox backoff'),
-      );
+      await postpone(
+        claimed.map((row) => row.id),
+        error,
+      ).catch((postponeError) => logger.warn({ err: errorMessage(postponeError) }, 'could not record outbox backoff'));
       return { published: 0, more: false };
     }
   }
@@ -143,7 +152,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function postpone(ids: number[], error: unknown): Promise<void> {
     if (ids.length === 0) return;
     const marks = placeholders(ids.length);
-    const [{ attempts }] = await pool.query<{ attempts: number }[]>(`select coalesce(max(attempts), 0) + 1 as attempts from outbox_message where id in (${marks})`, ids);
+    const [{ attempts }] = await pool.query<{ attempts: number }[]>(
+      `select coalesce(max(attempts), 0) + 1 as attempts from outbox_message where id in (${marks})`,
+      ids,
+    );
     const delay = Math.max(100, backoffMs(Number(attempts), 200, 30_000));
     await pool.query(
       `update outbox_message set attempts = attempts + 1, last_error = ?, next_attempt_at = ?
@@ -214,7 +226,7 @@ function toClaimedRow(row: Record<string, unknown>): ClaimedRow {
   return {
     id: Number(row.id),
     topic: String(row.topic),
-    messageKey: row.message_key === null ? null : String(row.message_key),
+    messageKey: row.message_key === null ? null : String(row.message_key as string),
     body: String(row.body),
     headers: headers == null ? null : jsonValue<Record<string, string>>(headers),
     createdAt: utcDate(row.created_at),
