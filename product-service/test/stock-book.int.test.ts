@@ -61,7 +61,7 @@ describe('stock book: a batch decided in memory on locked rows, written once', (
     );
     expect(decisions.filter((d) => d.ok)).toHaveLength(5);
     expect(decisions.filter((d) => !d.ok).map((d) => (d as Extract<StockDecision, { ok: false }>).code)).toEqual(
-      new Array(15).fill('INSUFFICIENT_STOCK'),
+      Array.from({ length: 15 }, () => 'INSUFFICIENT_STOCK'),
     );
     expect(await productState(http, product.id)).toMatchObject({ onHand: 5, reserved: 5, available: 0 });
     const lines = rowsOf<{ n: number }>(

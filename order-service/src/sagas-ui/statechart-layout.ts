@@ -4,7 +4,11 @@
 // inside their compound state, routes every edge around the boxes and places its label so that it
 // overlaps neither a box nor another label. This file only says what to lay out (sizes, the edges,
 // the options) and reads ELK's answer back in page coordinates; statechart-svg.ts draws it.
-import ELK, { type ElkExtendedEdge, type ElkNode, type ElkShape } from 'elkjs/lib/elk.bundled.js';
+import elkBundled from 'elkjs/lib/elk.bundled.js';
+import type { ELK as ElkLayouter, ELKConstructorArguments, ElkExtendedEdge, ElkNode, ElkShape } from 'elkjs/lib/elk-api.js';
+
+// elk.bundled.js is CommonJS whose module.exports is the constructor; its typings describe an ES default export.
+const ELK = elkBundled as unknown as new (args?: ELKConstructorArguments) => ElkLayouter;
 import type { TransitionKind } from '#statecharts/saga-types.ts';
 import type { StatechartJson, StatechartState, StatechartTransition } from '#statecharts/statechart-export.ts';
 
