@@ -1,8 +1,8 @@
 import { allTopics, deadLetterTopicOf, topicLayout, topics, type Topic } from './topics.ts';
 
 /**
- * Who may write and read which topic: only a service may speak for itself (DESIGN.md, "Trust
- * between services"). Each service has its own Kafka principal (SASL/SCRAM, the user name is the
+ * Who may write and read which topic: only a service may speak for itself (docs/security.md, the
+ * Kafka row). Each service has its own Kafka principal (SASL/SCRAM, the user name is the
  * service name); the broker's ACLs are built from this table — by infra/kafka/kafka.sh for the
  * topics without a prefix (it lists the same table; tests/security/kafka-acls.unit.test.ts keeps
  * them equal), by the test harness for a run's prefixed topics.
