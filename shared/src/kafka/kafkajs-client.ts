@@ -167,18 +167,31 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
         listTopics: async () => (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).map(fromWire),
         deleteTopics: (names) => admin.deleteTopics({ topics: names.map(onWire) }),
         async createTopics(layout) {
-          const existing = new Set(await admin.listTopics());
-          const missing = layout.filter((topic) => !existing.has(onWire(topic.name)));
-          if (missing.length === 0) return;
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((topic) => ({
-              topic: onWire(topic.name),
-              numPartitions: topic.partitions,
-              replicationFactor: 1,
-              configEntries: topic.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
-            })),
-          });
+          // A broker that has just started (KRaft) can answer the leader wait of topics it has just
+          // created with UNKNOWN_TOPIC_OR_PARTITION; kafkajs retries only LEADER_NOT_AVAILABLE there.
+          // Listing again and creating what is still missing is idempotent, so the whole step is retried.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const existing = new Set(await admin.listTopics());
+              const missing = layout.filter((topic) => !existing.has(onWire(topic.name)));
+              if (missing.length === 0) return;
+              await admin.createTopics({
+                waitForLeaders: true,
+                topics: missing.map((topic) => ({
+                  topic: onWire(topic.name),
+                  numPartitions: topic.partitions,
+                  replicationFactor: 1,
+                  configEntries: topic.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+                })),
+              });
+              return;
+            } catch (error) {
+              const { type, cause } = error as { type?: string; cause?: { type?: string } };
+              const code = type ?? cause?.type;
+              if (attempt >= 10 || (code !== 'UNKNOWN_TOPIC_OR_PARTITION' && code !== 'LEADER_NOT_AVAILABLE')) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+          }
         },
         disconnect: () => admin.disconnect(),
       };
