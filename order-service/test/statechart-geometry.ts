@@ -2,15 +2,9 @@
 // (the layout's numbers) and the browser test (getBoundingClientRect on the rendered page) apply the
 // same rules. Each rule broken is one line of the answer, which a test expects to be empty.
 
-export interface Point {
-  x: number;
-  y: number;
-}
+import type { Point, Rect } from '../src/sagas-ui/statechart-layout.ts';
 
-export interface Rect extends Point {
-  width: number;
-  height: number;
-}
+export type { Point, Rect };
 
 export interface ChartGeometry {
   states: { id: string; parent: string | null; compound: boolean; rect: Rect; /** A compound state's name and count. */ header?: Rect }[];

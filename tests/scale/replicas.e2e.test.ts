@@ -33,11 +33,12 @@ async function sagaGroupAssignments(): Promise<Record<ServiceName, Record<string
   // A member that rejoins (a slow heartbeat on a busy machine) puts its group through a rebalance;
   // read the assignments once every group is Stable again (bounded: the test fails after 30 s).
   const groupIds = serviceNames.map((service) => `${platform.prefix}${service}`);
-  let groups = await describeConsumerGroups(groupIds);
-  for (let tries = 0; tries < 60 && groups.some((g) => g.state !== 'Stable'); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    groups = await describeConsumerGroups(groupIds);
-  }
+  const groups = await eventually(
+    () => describeConsumerGroups(groupIds),
+    (seen) => seen.every((g) => g.state === 'Stable'),
+    30_000,
+    500,
+  );
   return Object.fromEntries(
     serviceNames.map((service) => {
       const group = groups.find((g) => g.groupId === `${platform.prefix}${service}`)!;

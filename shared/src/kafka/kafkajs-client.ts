@@ -2,6 +2,7 @@ import './kafkajs-request-queue-fix.ts';
 import { Kafka, logLevel, Partitioners, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
 import { errorMessage } from '../db/retryable-errors.ts';
+import { sleep } from '../runtime/sleep.ts';
 import { createPartitionLanes, laneKey, type PartitionLanes } from './partition-lanes.ts';
 import { createOffsetCommitter } from './offset-committer.ts';
 import type {
@@ -189,7 +190,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
               const { type, cause } = error as { type?: string; cause?: { type?: string } };
               const code = type ?? cause?.type;
               if (attempt >= 10 || (code !== 'UNKNOWN_TOPIC_OR_PARTITION' && code !== 'LEADER_NOT_AVAILABLE')) throw error;
-              await new Promise((resolve) => setTimeout(resolve, 500));
+              await sleep(500);
             }
           }
         },
