@@ -33,7 +33,8 @@ interface KeyRow {
 const toDate = (value: unknown): Date | null => {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
-  const text = String(value);
+  if (typeof value !== 'string') throw new TypeError(`a signing key's date column holds a ${typeof value}, not a datetime`);
+  const text = value;
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 };
 const parseJwk = (value: string | object): JWK => (typeof value === 'string' ? JSON.parse(value) : value) as JWK;

@@ -13,7 +13,9 @@ function render(value: unknown): string {
   if (value === null || value === undefined || value === false) return '';
   if (Array.isArray(value)) return value.map(render).join('');
   if (typeof value === 'object' && 'html' in value && typeof (value as SafeHtml).html === 'string') return (value as SafeHtml).html;
-  return escapeHtml(String(value));
+  if (typeof value === 'string') return escapeHtml(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return escapeHtml(JSON.stringify(value) ?? '');
 }
 
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {

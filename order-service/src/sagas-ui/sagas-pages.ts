@@ -158,7 +158,7 @@ const timerOfTimeoutEvent = new Map(Object.entries(TIMEOUT_EVENT_OF).map(([timer
 function eventDetails(entry: HistoryEntry): SafeHtml {
   const timer = timerOfTimeoutEvent.get(entry.eventType);
   const { reason, paymentId, attempt } = entry.event as { reason?: unknown; paymentId?: unknown; attempt?: unknown };
-  return html`${timer ? html`<br><span class="fired">${timer} timer #${String(attempt ?? '?')} fired${entry.source === 'operator' ? ' early by an operator' : ''}</span>` : ''}${
+  return html`${timer ? html`<br><span class="fired">${timer} timer #${typeof attempt === 'number' ? attempt : '?'} fired${entry.source === 'operator' ? ' early by an operator' : ''}</span>` : ''}${
     typeof reason === 'string' ? html`<br><span class="legend-note">${reason}</span>` : ''
   }${typeof paymentId === 'string' ? html`<br><span class="legend-note mono">payment ${paymentId.slice(0, 8)}</span>` : ''}`;
 }

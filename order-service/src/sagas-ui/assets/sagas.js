@@ -195,12 +195,25 @@
     return response.ok;
   }
 
+  // Runs what a listener started: its failure (the network gone, an answer that is not JSON) is
+  // shown on the page instead of being an unhandled rejection nobody sees.
+  function inBackground(promise, showFailure = showActionMessage) {
+    promise.catch((error) => showFailure(`failed: ${error.message}`, false));
+  }
+
   function wireOrderActions() {
     for (const button of document.querySelectorAll('button.fire-timer')) {
-      button.addEventListener('click', async () => {
+      button.addEventListener('click', () => {
         button.disabled = true;
-        const done = await operatorAction(`/api/v1/orders/${button.dataset.orderId}/saga/timeouts/${button.dataset.timer}`);
-        if (!done) button.disabled = false;
+        const url = `/api/v1/orders/${button.dataset.orderId}/saga/timeouts/${button.dataset.timer}`;
+        inBackground(
+          operatorAction(url).then((done) => {
+            if (!done) button.disabled = false;
+          }, (error) => {
+            button.disabled = false;
+            throw error;
+          }),
+        );
       });
     }
     const actAs = document.getElementById('act-as-form');
@@ -213,7 +226,7 @@
       form.addEventListener('submit', (event) => {
         event.preventDefault();
         const reason = form.elements.reason.value.trim();
-        if (reason) operatorAction(`/api/v1/orders/${form.dataset.orderId}/saga/compensation`, { reason });
+        if (reason) inBackground(operatorAction(`/api/v1/orders/${form.dataset.orderId}/saga/compensation`, { reason }));
       });
     }
   }
@@ -221,9 +234,17 @@
   function wireSignIn() {
     const form = document.getElementById('sign-in-form');
     if (!form) return;
-    form.addEventListener('submit', async (event) => {
+    const message = document.getElementById('sign-in-message');
+    const showSignInFailure = (text) => {
+      message.textContent = text;
+      message.className = 'message error';
+    };
+    form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const message = document.getElementById('sign-in-message');
+      inBackground(signIn(form), showSignInFailure);
+    });
+
+    async function signIn(form) {
       // The server checks the password and answers with the session cookie (HttpOnly, SameSite=Strict).
       const response = await fetch('/sagas/session', {
         method: 'POST',
@@ -232,18 +253,17 @@
       });
       if (!response.ok) {
         const result = await response.json().catch(() => ({}));
-        message.textContent = `refused (${response.status}): ${result.detail || result.title}`;
-        message.className = 'message error';
+        showSignInFailure(`refused (${response.status}): ${result.detail || result.title}`);
         return;
       }
       location.reload();
-    });
+    }
   }
 
   if (page === 'sign-in') wireSignIn();
   const signOutButton = document.getElementById('sign-out');
-  if (signOutButton) signOutButton.addEventListener('click', () => signOut());
-  if (page === 'overview') pollOverview();
+  if (signOutButton) signOutButton.addEventListener('click', () => inBackground(signOut(), (text) => markLive(false, text)));
+  if (page === 'overview') void pollOverview(); // never rejects: it catches and schedules itself
   if (page === 'order') {
     wireOrderActions();
     markLive(true, data.terminal ? 'finished' : 'live');
