@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+// The duplicator runs as its own process: it needs kafkajs's idle-timer fix too (else Node prints TimeoutNegativeWarning).
+import '#shared/kafka/kafkajs-request-queue-fix.ts';
 import { testSasl } from './kafka-access.ts';
 
 export const duplicateHeader = 'x-chaos-duplicate';

@@ -17,6 +17,23 @@ import type {
 } from './kafka-client.ts';
 
 /** kafkajs 2.2.4 behind the KafkaClient seam. */
+// What kafkajs reports at warn/error level although nothing needs a look, kept at debug so a
+// service's log shows only what does:
+// - the producer's retries are bounded on purpose, so that a send to a broker that is down fails
+//   and leaves the record to the outbox relay; a record sent twice that way is dropped by the
+//   receiver's inbox (by message id), so nothing relies on the exactly-once guarantee it warns about;
+// - a heartbeat answered "rebalancing" is logged as a connection error, and then again by the
+//   consumer as the warning that it re-joins (which stays).
+const EXPECTED_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+const EXPECTED_CONNECTION_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+
+/** The level one of kafkajs's log entries is written at. */
+export function kafkajsLogLevel(level: logLevel, namespace: string, message: string, error: unknown): 'error' | 'warn' | 'debug' {
+  if (EXPECTED_WARNINGS.has(message)) return 'debug';
+  if (namespace === 'Connection' && typeof error === 'string' && EXPECTED_CONNECTION_ERRORS.has(error)) return 'debug';
+  return level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
+}
+
 export function createKafkajsClient(settings: KafkaConnectionSettings, logger: Logger): KafkaClient {
   const prefix = settings.topicPrefix ?? '';
   const onWire = (topic: string) => prefix + topic;
@@ -32,7 +49,7 @@ export function createKafkajsClient(settings: KafkaConnectionSettings, logger: L
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
-      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+      const level = kafkajsLogLevel(entry.level, entry.namespace, message, extra.error);
       logger[level]({ kafka: entry.namespace, ...extra }, message);
     },
   });

@@ -1,0 +1,28 @@
+import { logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { kafkajsLogLevel } from '../src/kafka/kafkajs-client.ts';
+
+describe("kafkajs's log entries in the service log", () => {
+  it('keeps the warning about bounded producer retries (a choice made on purpose) at debug', () => {
+    expect(kafkajsLogLevel(logLevel.WARN, 'Producer', 'Limiting retries for the idempotent producer may invalidate EoS guarantees', undefined)).toBe(
+      'debug',
+    );
+  });
+
+  it('keeps a heartbeat answered "rebalancing" at debug: the consumer says it re-joins at warn', () => {
+    expect(
+      kafkajsLogLevel(logLevel.ERROR, 'Connection', 'Response Heartbeat(key: 12, version: 3)', 'The group is rebalancing, so a rejoin is needed'),
+    ).toBe('debug');
+    expect(kafkajsLogLevel(logLevel.WARN, 'Runner', 'The group is rebalancing, re-joining', 'The group is rebalancing, so a rejoin is needed')).toBe(
+      'warn',
+    );
+  });
+
+  it('passes every other warning and error through at its own level', () => {
+    expect(kafkajsLogLevel(logLevel.ERROR, 'Connection', 'Response Metadata(key: 3, version: 6)', 'SASL SCRAM SHA256 authentication failed')).toBe(
+      'error',
+    );
+    expect(kafkajsLogLevel(logLevel.WARN, 'Producer', 'something else', undefined)).toBe('warn');
+    expect(kafkajsLogLevel(logLevel.INFO, 'Consumer', 'Starting', undefined)).toBe('debug');
+  });
+});
