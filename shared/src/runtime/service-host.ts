@@ -1,10 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
-import { RequestContext } from '@mikro-orm/core';
 import type { Registry } from 'prom-client';
 import { baseEnvSchema, parseEnv, type BaseEnv } from '../config/env.ts';
 import { messagingMigration } from '../db/messaging-migration.ts';
 import { migrate, openOrm, type Orm } from '../db/orm.ts';
+import { withRequestContext } from '../db/lazy-request-context.ts';
 import type { AccessRule } from '../http/auth/access-rules.ts';
 import { authEnvSchema } from '../http/auth/auth-env.ts';
 import { bearerAuth } from '../http/auth/bearer-auth.ts';
@@ -132,7 +132,7 @@ export async function startService(definition: ServiceDefinition, overrides: Ser
   const verifier = parts.tokenVerifier ?? jwksTokenVerifier(auth, { clock, logger });
   app.use('/api/*', bearerAuth({ mode: auth.AUTH_MODE, verifier, rules: access, logger }));
   if (auth.AUTH_MODE === 'off') logger.warn('AUTH_MODE=off: every /api route is open to anyone');
-  app.use('/api/*', (c, next) => RequestContext.create(orm.em, next));
+  app.use('/api/*', (c, next) => withRequestContext(orm.em, next));
   parts.api(app);
   addPlatformRoutes(app, {
     title: definition.title,
