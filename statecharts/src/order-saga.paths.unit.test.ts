@@ -121,6 +121,14 @@ describe('generated paths', { timeout: 60_000 }, () => {
     }
   });
 
+  it("persists every snapshot of every path exactly as XState's getPersistedSnapshot does", () => {
+    for (const path of terminalPaths) {
+      for (const step of replay(eventsOf(path))) {
+        expect(persistOrderSaga(step.after)).toEqual(orderSagaMachine.getPersistedSnapshot(step.after));
+      }
+    }
+  });
+
   it('a reply or timer delivered twice in a row changes nothing the second time', () => {
     for (const path of terminalPaths) {
       for (const step of replay(eventsOf(path)).slice(1)) {
