@@ -1,5 +1,6 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import type { BaseEnv } from '../config/env.ts';
+import { formatSql } from './sql-format.ts';
 
 /**
  * The hot path's own connection pool: plain mysql2, several statements per round trip.
@@ -39,19 +40,21 @@ export interface SqlPoolOptions {
   connectionLimit: number;
 }
 
-/** Joins statements into one multi-statement text; `?` placeholders are filled by mysql2 (escaped). */
-function joined(statements: readonly Statement[]): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  for (const statement of statements) if (statement.params) params.push(...statement.params);
-  return { sql: statements.map((statement) => statement.sql).join(';\n'), params };
+/** Joins statements into one multi-statement text, each with its placeholders filled (sql-format.ts). */
+function joined(statements: readonly Statement[]): string {
+  let sql = '';
+  for (const statement of statements) {
+    if (sql) sql += ';\n';
+    sql += statement.params && statement.params.length > 0 ? formatSql(statement.sql, statement.params) : statement.sql;
+  }
+  return sql;
 }
 
 function wrap(connection: PoolConnection): SqlConnection {
   return {
     async run(statements) {
       if (statements.length === 0) return [];
-      const { sql, params } = joined(statements);
-      const [results] = await connection.query({ sql, values: params });
+      const [results] = await connection.query(joined(statements));
       return statements.length === 1 ? [results] : (results as unknown[]);
     },
     release(broken = false) {
@@ -88,7 +91,7 @@ export function openSqlPool(options: SqlPoolOptions): SqlPool {
 
   return {
     async query<T>(sql: string, params: readonly unknown[] = []) {
-      const [rows] = await pool.query({ sql, values: [...params] });
+      const [rows] = await pool.query(params.length > 0 ? formatSql(sql, params) : sql);
       return rows as T;
     },
     async acquire() {
@@ -101,8 +104,7 @@ export function openSqlPool(options: SqlPoolOptions): SqlPool {
       return {
         async run(statements) {
           if (statements.length === 0) return [];
-          const { sql, params } = joined(statements);
-          const [results] = await connection.query({ sql, values: params });
+          const [results] = await connection.query(joined(statements));
           return statements.length === 1 ? [results] : (results as unknown[]);
         },
         release() {
