@@ -187,10 +187,13 @@ describe('observability: one order, one trace, three services', () => {
       500,
     );
     expect(counted.find((s) => s.name === 'saga_orders' && s.labels.status === 'CONFIRMED')?.value).toBeGreaterThanOrEqual(1);
-    // consumer lag per partition of the saga's reply topics, through the Kafka admin
-    expect(order.some((s) => s.name === 'kafka_consumer_lag_messages' && s.labels.topic === 'payment-response')).toBe(true);
-    const product = await metricsOf(services.product);
-    expect(product.some((s) => s.name === 'kafka_consumer_lag_messages' && s.labels.topic === 'product-reservation-request')).toBe(true);
+    // consumer lag per partition of the saga's reply topics, through the Kafka admin (also every
+    // 10 s; a tick before the group had its partitions has nothing to report yet)
+    const hasLagOf = (topic: string) => (series: Awaited<ReturnType<typeof metricsOf>>) =>
+      series.some((s) => s.name === 'kafka_consumer_lag_messages' && s.labels.topic === topic);
+    expect(hasLagOf('payment-response')(await eventually(() => metricsOf(services.order), hasLagOf('payment-response'), 25_000, 500))).toBe(true);
+    const product = await eventually(() => metricsOf(services.product), hasLagOf('product-reservation-request'), 25_000, 500);
+    expect(hasLagOf('product-reservation-request')(product)).toBe(true);
 
     for (const service of Object.values(services)) {
       const series = await metricsOf(service);
