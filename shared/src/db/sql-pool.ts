@@ -83,6 +83,9 @@ export function openSqlPool(options: SqlPoolOptions): SqlPool {
     // No stack trace captured for every query (mysql2's default, to decorate errors): on the hot
     // path it costs more than building the query.
     trace: false,
+    // Statements arrive formatted (sql-format.ts); without this mysql2 scans every text it is given
+    // for placeholders once more, character by character, JSON documents included.
+    queryFormat: (sql: string, values: unknown) => (Array.isArray(values) && values.length > 0 ? formatSql(sql, values) : sql),
   } as const;
   const pool: Pool = createPool({ ...settings, connectionLimit: options.connectionLimit, maxIdle: options.connectionLimit, enableKeepAlive: true });
   pool.pool.on('connection', (connection) => {
