@@ -156,7 +156,7 @@ describe('operators end to end: dead letters of another service, and the saga CL
 
     const out = join(mkdtempSync(join(tmpdir(), 'saga-export-')), 'order-saga.json');
     expect((await saga('export', '--format', 'json', '--out', out)).code).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ id: 'orderSaga', version: '1', initial: 'PENDING' });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ id: 'orderSaga', version: '2', initial: 'PENDING' });
     expect((await saga('export')).stdout).toMatch(/^stateDiagram-v2\n/);
   });
 });

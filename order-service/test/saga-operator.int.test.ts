@@ -91,7 +91,7 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
   it("reads an order's saga: state, snapshot, history and pending timers", async () => {
     const orderId = await placeOrder();
     const view = await saga(orderId);
-    expect(view).toMatchObject({ orderId, status: 'PENDING', state: 'PENDING', terminal: false, machineVersion: '1' });
+    expect(view).toMatchObject({ orderId, status: 'PENDING', state: 'PENDING', terminal: false, machineVersion: '2' });
     expect(view.snapshot).toMatchObject({ value: 'PENDING', context: { orderId } });
     expect(view.history).toEqual([
       expect.objectContaining({ sequence: 1, eventType: 'OrderPlaced', source: 'http', stateBefore: null, stateAfter: 'PENDING', changed: true }),

@@ -26,7 +26,8 @@ import {
   sendCommand,
 } from './order-saga.setup.ts';
 
-export const ORDER_SAGA_VERSION = '1';
+// 2: an unanswered compensation's retries back off (doubling past maxAttempts, up to an hour) instead of one every timeout.
+export const ORDER_SAGA_VERSION = '2';
 
 const noInputContext = createSagaContext({ orderId: '', customerId: '', items: [], price: 0 });
 

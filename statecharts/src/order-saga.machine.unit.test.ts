@@ -156,8 +156,30 @@ describe('timeouts', () => {
     }
     expect(step.snapshot.value).toEqual({ CANCELLING: 'releasingStock' });
     expect(retries.map(commandsOf)).toEqual([['ReleaseStock'], ['ReleaseStock'], ['ReleaseStock'], ['ReleaseStock']]);
-    expect(retries.at(-1)).toContainEqual({ kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 5 });
-    expect(step.snapshot.context.anomalies).toEqual(['ReleaseStock still unanswered after 2 attempts; retrying every 1000 ms']);
+    // attempts 2..5: the timeout while within maxAttempts, then doubling for every attempt past it
+    expect(retries.map((effects) => effects.find((effect) => effect.kind === 'setTimer'))).toEqual([
+      { kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 2 },
+      { kind: 'setTimer', timer: 'release', delayMs: 2_000, attempt: 3 },
+      { kind: 'setTimer', timer: 'release', delayMs: 4_000, attempt: 4 },
+      { kind: 'setTimer', timer: 'release', delayMs: 8_000, attempt: 5 },
+    ]);
+    expect(step.snapshot.context.anomalies).toEqual([
+      'ReleaseStock still unanswered after 2 attempts; retrying with a wait doubling from 1000 ms up to an hour',
+    ]);
+  });
+
+  it('an unanswered compensation waits at most an hour between attempts: a few dozen commands a day, not one every timeout', () => {
+    let step = run([ev.cancellationRequested]);
+    const delays: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      step = send(step.snapshot, ev.releaseTimedOut);
+      const timer = step.effects.find((effect) => effect.kind === 'setTimer');
+      if (timer?.kind === 'setTimer') delays.push(timer.delayMs);
+    }
+    expect(delays.slice(0, 9)).toEqual(Array(9).fill(10_000)); // attempts 2..10 of the default 10
+    expect(delays[9]).toBe(20_000);
+    expect(Math.max(...delays)).toBe(60 * 60_000);
+    expect(delays.at(-1)).toBe(60 * 60_000);
   });
 
   it.each([

@@ -3,6 +3,7 @@
 import { assign, setup } from 'xstate';
 import { appendOnce } from './saga-context.ts';
 import { commandForStep } from './saga-commands.ts';
+import { retryDelayMs } from './saga-settings.ts';
 import type {
   ClearTimerParams,
   OrderSagaContext,
@@ -48,7 +49,7 @@ export const sagaSetup = setup({
       const { maxAttempts, timeoutMs } = context.settings[step];
       if (context.attempts[step] !== maxAttempts) return {};
       const { command } = commandForStep(step, context);
-      const message = `${command} still unanswered after ${maxAttempts} attempts; retrying every ${timeoutMs} ms`;
+      const message = `${command} still unanswered after ${maxAttempts} attempts; retrying with a wait doubling from ${timeoutMs} ms up to an hour`;
       return { anomalies: appendOnce(context.anomalies, message) };
     }),
     markStock: assign((_, { mayBeReserved }: { mayBeReserved: boolean }) => ({ stockMayBeReserved: mayBeReserved })),
@@ -102,7 +103,7 @@ const armTimer = (step: SagaStep) =>
     type: 'setTimer',
     params: ({ context }: ParamArgs): SetTimerParams => ({
       timer: step,
-      delayMs: context.settings[step].timeoutMs,
+      delayMs: retryDelayMs(context.settings[step], context.attempts[step]),
       attempt: context.attempts[step],
     }),
   }) as const;

@@ -89,8 +89,14 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
         if (effect.attempt !== context.attempts[effect.timer]) {
           violations.push(`${where}: ${effect.timer} timer armed for attempt ${effect.attempt}, context says ${context.attempts[effect.timer]}`);
         }
-        if (effect.delayMs !== context.settings[effect.timer].timeoutMs) {
-          violations.push(`${where}: ${effect.timer} timer armed with ${effect.delayMs} ms`);
+        // The step's timeout while within its attempts; past them (compensation only) doubling, up to an hour.
+        const { timeoutMs, maxAttempts } = context.settings[effect.timer];
+        const expectedMs = effect.attempt <= maxAttempts ? timeoutMs : Math.min(timeoutMs * 2 ** (effect.attempt - maxAttempts), Math.max(timeoutMs, 3_600_000));
+        if (effect.delayMs !== expectedMs) {
+          violations.push(`${where}: ${effect.timer} timer for attempt ${effect.attempt} armed with ${effect.delayMs} ms, not ${expectedMs}`);
+        }
+        if (effect.attempt > maxAttempts && (effect.timer === 'reservation' || effect.timer === 'payment' || effect.timer === 'confirmation')) {
+          violations.push(`${where}: forward step ${effect.timer} retried past its ${maxAttempts} attempts`);
         }
         pendingTimers.add(effect.timer);
       } else {

@@ -29,3 +29,17 @@ export function resolveSagaSettings(input: SagaSettingsInput = {}): SagaSettings
   }
   return resolved;
 }
+
+/** The longest wait between two attempts of a compensation that is still unanswered. */
+export const MAX_RETRY_DELAY_MS = 60 * 60_000;
+
+/**
+ * How long the timer of a step's `attempt` waits: the step's timeout, doubled for every attempt
+ * past maxAttempts, up to an hour. Only compensation gets past maxAttempts (it never gives up), so
+ * a refund nobody answers is re-sent a couple of dozen times a day instead of every 10 s (8,640).
+ */
+export function retryDelayMs(settings: StepSettings, attempt: number): number {
+  const past = attempt - settings.maxAttempts;
+  if (past <= 0) return settings.timeoutMs;
+  return Math.max(settings.timeoutMs, Math.min(settings.timeoutMs * 2 ** Math.min(past, 30), MAX_RETRY_DELAY_MS));
+}

@@ -10,6 +10,8 @@ const positiveInteger = (description: string, fallback: number | string) =>
     .optional()
     .meta({ description, 'x-type': 'integer ≥ 1', 'x-default': String(fallback) });
 
+const compensation = new Set<string>(['release', 'refund']);
+
 const stepShape = Object.fromEntries(
   SAGA_STEPS.flatMap((step) => {
     const name = `SAGA_${step.toUpperCase()}`;
@@ -19,7 +21,15 @@ const stepShape = Object.fromEntries(
         `${name}_TIMEOUT_MS`,
         positiveInteger(`Deadline of one ${step} attempt before it is retried or compensated.`, `SAGA_TIMEOUT_MS or ${timeoutMs}`),
       ],
-      [`${name}_MAX_ATTEMPTS`, positiveInteger(`Attempts of the ${step} step before the saga gives up on it.`, maxAttempts)],
+      [
+        `${name}_MAX_ATTEMPTS`,
+        positiveInteger(
+          compensation.has(step)
+            ? `Attempts of the ${step} step at its deadline; compensation never gives up: past them it records an anomaly and retries with a wait doubling up to an hour.`
+            : `Attempts of the ${step} step before the saga gives up on it and compensates.`,
+          maxAttempts,
+        ),
+      ],
     ];
   }),
 ) as Record<string, ReturnType<typeof positiveInteger>>;
