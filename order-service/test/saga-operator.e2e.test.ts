@@ -145,7 +145,7 @@ describe('operators end to end: dead letters of another service, and the saga CL
     const all = await saga('replay', '--all');
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^replayed 3 order\(s\), \d+ event\(s\) through machine v1: 0 diverged$/m);
+    expect(all.stdout).toMatch(/^replayed 3 order\(s\), \d+ event\(s\) through machine v2: 0 diverged$/m);
     const one = await saga('replay', failed);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain(`ok: order ${failed}, 4 events`);

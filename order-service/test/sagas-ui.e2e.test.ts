@@ -131,7 +131,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect(failed!.cells[5]).toContain('ReleaseStock');
     expect(failed!.cells[5]).toContain('set timer release #1');
     expect(released!.cells[4]).toBe('CANCELLING.releasingStock → CANCELLED');
-    expect(rows.every((row) => row.cells[6] === 'changed' && row.cells[7] === 'v1')).toBe(true);
+    expect(rows.every((row) => row.cells[6] === 'changed' && row.cells[7] === 'v2')).toBe(true);
     expect(await page.textContent('#pending-timers tbody')).toContain('the saga is finished');
     expect(await page.locator('#compensate-form').count()).toBe(0);
     await page.screenshot({ path: `${screenshots}sagas-order-payment-failed.png`, fullPage: true });
