@@ -6,7 +6,7 @@ import { startChaosPlatform, type ChaosPlatform } from '../support/chaos-platfor
 import { chaosContext, runScenario, type ChaosContext, type ChaosRow, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
-import { cutDatabase, duplicateStorm, flushRedis, killKafka, killService, rebalance } from './faults.ts';
+import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';
 
 const short = process.env.CHAOS_SHORT === '1';
 const shape: LoadShape = short
@@ -19,6 +19,7 @@ const allFaults: FaultSpec[] = short
       killService('product-service', 20),
       killService('payment-service', 20),
       killService('order-service', 20),
+      killMidBatch(25),
       killKafka(25),
       flushRedis(),
       cutDatabase(),

@@ -2,7 +2,7 @@
 import { topics } from '#shared/contracts/topics.ts';
 import { TIMEOUT_EVENT_OF, type SagaTimer } from '#statecharts/saga-types.ts';
 import { sleep } from '../support/chaos-infra.ts';
-import { cutDatabaseConnections, pendingTimers, timeoutEventsSince, withRoot } from '../support/chaos-db.ts';
+import { cutDatabaseConnections, lockingReadOnHold, pendingTimers, rootConnection, timeoutEventsSince, withRoot } from '../support/chaos-db.ts';
 import { startDuplicator } from '../support/chaos-duplicator.ts';
 import type { FaultSpec } from '../support/chaos-scenario.ts';
 import { serviceNames, type ServiceName } from '../support/platform.ts';
@@ -44,6 +44,64 @@ export function killKafka(durationS: number, pauseMs = 3_000): FaultSpec {
       return {
         detail: `broker pid ${pid} killed; restarted on its data after a ${pauseMs / 1000} s pause, answering ${secondsSince(restarting)} later`,
       };
+    },
+  };
+}
+
+/**
+ * kill -9 in the middle of a large batch: the product service is frozen (SIGSTOP) while orders
+ * keep coming, so a backlog of commands piles up on its topics, and meanwhile every product row is
+ * locked by a transaction of the test's own. Resumed, the service takes the backlog as one large
+ * batch, whose transaction (the inbox checked) stops at its locking read of the product rows; it is
+ * killed right there, the rows are released, and it is started again. Nothing of the batch was
+ * committed, nor its offset: its records are fetched again and must be handled exactly once — the
+ * scenario's checks as for every fault.
+ */
+export function killMidBatch(durationS: number, freezeMs = 8_000): FaultSpec {
+  const service = 'product-service';
+  return {
+    name: `kill -9 ${service} mid large batch`,
+    atS: 3,
+    durationS,
+    async inject({ infra, platform }) {
+      const database = platform.databases[service];
+      const holder = await rootConnection(infra.db);
+      const watcher = await rootConnection(infra.db);
+      try {
+        platform.pause(service);
+        await sleep(freezeMs);
+        await holder.query('start transaction');
+        await holder.query(`select id from \`${database}\`.product for update`);
+        platform.resume(service);
+        const open = await lockingReadOnHold(watcher, database, 10_000);
+        await platform.kill(service, 'SIGKILL');
+        await sleep(500);
+        await holder.query('rollback');
+        await sleep(1_500);
+        const restarting = Date.now();
+        await platform.start(service);
+        const when = open
+          ? `with its batch transaction open, waiting for the product rows it locks (${open}…)`
+          : 'without its batch reaching a product row in 10 s (killed anyway)';
+        return {
+          detail: `frozen ${freezeMs / 1000} s under load, then killed ${when}; healthy ${secondsSince(restarting)} after the restart`,
+          data: { open },
+        };
+      } finally {
+        await holder.query('rollback').catch(() => {});
+        await Promise.all([holder.end().catch(() => {}), watcher.end().catch(() => {})]);
+      }
+    },
+    async check(_ctx, outcome) {
+      const { open } = outcome.data as { open: string | null };
+      return [
+        {
+          name: 'killed inside an open batch transaction',
+          pass: open !== null,
+          detail:
+            open === null ? 'no batch transaction was seen waiting' : 'killed while its transaction waited for product rows; nothing of it committed',
+        },
+      ];
     },
   };
 }

@@ -44,6 +44,25 @@ export async function cutDatabaseConnections(db: DbAddress, databases: readonly 
   });
 }
 
+/**
+ * Waits (up to `timeoutMs`) for a connection to `database` running a locking read (`… for update`)
+ * — with the rows it asks for held by someone else, a batch transaction stopped inside — and
+ * answers the statement's first words; null if none came.
+ */
+export async function lockingReadOnHold(connection: Connection, database: string, timeoutMs: number): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `select left(info, 60) as statement from information_schema.processlist
+        where db = ? and command = 'Query' and info like '%for update%' limit 1`,
+      [database],
+    );
+    if (rows.length > 0) return String(rows[0].statement).replace(/\s+/g, ' ');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+}
+
 export async function unsentOutboxRows(connection: Connection, databases: readonly string[]): Promise<number> {
   let total = 0;
   for (const db of databases) {
