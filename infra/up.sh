@@ -43,7 +43,7 @@ wait_for() { # description, command...
 # --- Java + Maven (Kafka runs from jars fetched by Maven) -------------------------------------
 ensure_java() {
   if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
-    apt_install openjdk-17-jre-headless maven
+    apt_install default-jre-headless maven   # Java 17 or newer, whichever this Debian ships
   fi
   local major
   major="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"

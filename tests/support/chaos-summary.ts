@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
 
-/** The chaos run's summary as a Markdown table (what the README's Reliability section shows). */
+/** The chaos run's summary as a Markdown table (what docs/reliability.md shows). */
 export function summaryTable(rows: readonly ChaosRow[]): string {
   const header = [
     'Fault',
