@@ -18,6 +18,17 @@ describe("kafkajs's log entries in the service log", () => {
     );
   });
 
+  it("keeps a just-started broker's 'coordinator is loading' (retried by kafkajs) at debug", () => {
+    expect(
+      kafkajsLogLevel(
+        logLevel.ERROR,
+        'Connection',
+        'Response InitProducerId(key: 22, version: 1)',
+        "The coordinator is loading and hence can't process requests for this group",
+      ),
+    ).toBe('debug');
+  });
+
   it('passes every other warning and error through at its own level', () => {
     expect(kafkajsLogLevel(logLevel.ERROR, 'Connection', 'Response Metadata(key: 3, version: 6)', 'SASL SCRAM SHA256 authentication failed')).toBe(
       'error',

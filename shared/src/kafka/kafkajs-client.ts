@@ -23,9 +23,14 @@ import type {
 //   and leaves the record to the outbox relay; a record sent twice that way is dropped by the
 //   receiver's inbox (by message id), so nothing relies on the exactly-once guarantee it warns about;
 // - a heartbeat answered "rebalancing" is logged as a connection error, and then again by the
-//   consumer as the warning that it re-joins (which stays).
+//   consumer as the warning that it re-joins (which stays); so is a just-started broker's
+//   "coordinator is loading", which kafkajs retries.
 const EXPECTED_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
-const EXPECTED_CONNECTION_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+const EXPECTED_CONNECTION_ERRORS = new Set([
+  'The group is rebalancing, so a rejoin is needed',
+  // A broker that has just started answers so for a moment; kafkajs retries, and says so if it gives up.
+  "The coordinator is loading and hence can't process requests for this group",
+]);
 
 /** The level one of kafkajs's log entries is written at. */
 export function kafkajsLogLevel(level: logLevel, namespace: string, message: string, error: unknown): 'error' | 'warn' | 'debug' {
