@@ -14,19 +14,21 @@
  * bottleneck, about how long each transaction holds that row's lock. Nothing outside its own
  * database (`payment_bench_…`, dropped at the end) and `pbench-…` topics is touched.
  */
+// First: the broker's admin credentials into the environment, as for the tests (unless it names others).
+import '../../tests/kafka-credentials.setup.ts';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { Histogram } from 'prom-client';
 import type { Envelope } from '#shared/contracts/envelope.ts';
-import { topicLayout, topics } from '#shared/contracts/topics.ts';
+import { topics } from '#shared/contracts/topics.ts';
 import type { KafkaProducer, OutgoingRecord } from '#shared/kafka/kafka-client.ts';
-import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
+import { isolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { eventually, freshDatabase, testEnv, testLogger } from '../../tests/support/test-infra.ts';
+import { eventually, freshDatabase, testEnv } from '../../tests/support/test-infra.ts';
 import { createCreditQueries } from '../src/credits/credit-queries.ts';
 import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { paymentService } from '../src/payment-service.ts';
@@ -244,17 +246,8 @@ function dbConfig() {
 }
 
 async function main(): Promise<void> {
-  const kafka = createKafkajsClient({ clientId: 'payment-bench', brokers: testEnv.KAFKA_BROKERS, topicPrefix: prefix }, testLogger);
-  const admin = await kafka.admin();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.createTopics(topicLayout);
-      break;
-    } catch (error) {
-      if (attempt === 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt)); // leaders still moving in
-    }
-  }
+  const topicsOfRun = await isolatedKafka('payment-bench', prefix);
+  const kafka = topicsOfRun.kafka;
   await freshDatabase(dbName);
   const service = await startService(paymentService, {
     port: 0,
@@ -303,8 +296,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     await probe.close();
     await service.stop();
-    await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
-    await admin.disconnect();
+    await topicsOfRun.close();
     const cleanup = await createConnection(dbConfig());
     await cleanup.query(`drop database if exists \`${dbName}\``);
     await cleanup.end();

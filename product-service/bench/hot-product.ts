@@ -19,6 +19,8 @@
  *
  * DB_HOST/DB_PORT/KAFKA_BROKERS as for the tests.
  */
+// First: the broker's admin credentials into the environment, as for the tests (unless it names others).
+import '../../tests/kafka-credentials.setup.ts';
 import { randomUUID } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { Envelope } from '#shared/contracts/envelope.ts';
