@@ -1,5 +1,6 @@
 import { errorMessage, isRetryable } from '../db/retryable-errors.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -76,13 +77,23 @@ export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenA
   // A declared length is checked from the header alone: the body stream stays unopened, so
   // @hono/node-server reads the body straight from the socket when the route parses it (no web
   // Request and ReadableStream per request: that costs more CPU than the rest of a placement), and
-  // an oversized body is refused before anything opened it. Once hono's bodyLimit has opened the
-  // stream, @hono/node-server cannot drain the unread body: it closes the keep-alive connection the
-  // 413 has just advertised 500 ms later, and a pooling client's next request on it is lost
-  // (tests/chaos/bad-input.chaos.test.ts). Only chunked bodies, which have no length, are counted by bodyLimit.
+  // an oversized body is refused before anything opened it. A chunked body has no length: it is read
+  // here from the socket, counted, and handed to the route as text; one over the limit is read to its
+  // end (up to a bound) and then refused, so the keep-alive connection the 413 advertises stays
+  // usable (hono's bodyLimit, which only served where there is no Node request, as in app.request(),
+  // left the unread body to @hono/node-server, which closed the connection 500 ms after the 413:
+  // tests/chaos/bad-input.chaos.test.ts).
   const limitChunked = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
   app.use('*', async (c, next) => {
-    if (c.req.header('transfer-encoding') !== undefined) return limitChunked(c, next);
+    if (c.req.header('transfer-encoding') !== undefined) {
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      if (!incoming) return limitChunked(c, next);
+      const body = await readChunkedBody(incoming, maxBodyBytes);
+      if (body === null) return tooLarge(c);
+      // hono keeps the body's promise in its cache (declared as the plain value): json() and text() read it from there.
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(body);
+      return next();
+    }
     const length = c.req.header('content-length');
     if (length !== undefined && Number(length) > maxBodyBytes) return tooLarge(c);
     await next();
@@ -136,6 +147,28 @@ export function createApp<E extends Env = Env>(options: CreateAppOptions): OpenA
     });
   });
   return app;
+}
+
+/** How much of an oversized chunked body is read (and dropped) so its connection stays usable; past it, the connection is closed. */
+const maxDrainedBytes = 16 * 1024 * 1024;
+
+/**
+ * A chunked request body as text, or null when it is over `limit` (read to its end all the same,
+ * up to maxDrainedBytes more, so the connection can carry the next request) or the client went away.
+ */
+function readChunkedBody(incoming: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > limit + maxDrainedBytes) incoming.destroy();
+    });
+    incoming.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
+    incoming.on('close', () => resolve(null)); // after 'end' this changes nothing; before it, the client is gone
+    incoming.on('error', () => resolve(null));
+  });
 }
 
 function titleOf(status: number): string {
