@@ -54,7 +54,7 @@ export function isTerminal(snapshot: OrderSagaSnapshot): boolean {
  * The same object as XState's `getPersistedSnapshot`, built directly: that one walks the whole
  * context looking for actor references to replace, and this machine spawns no actors and has no
  * history states (a snapshot that has either still goes through XState). The walk was the order
- * service's largest single CPU cost under load; order-saga.unit.test.ts checks both agree on every path.
+ * service's largest single CPU cost under load; order-saga.paths.unit.test.ts checks both agree on every path.
  */
 export function persistOrderSaga(snapshot: OrderSagaSnapshot): PersistedOrderSaga {
   const { status, output, error, value, context, children, historyValue } = snapshot;
