@@ -354,7 +354,9 @@ format_storage() {
   [[ -f "$LOG_DIRS/meta.properties" ]] && return 0
   # Kafka cluster ids are 16 random bytes, base64url without padding (what `random-uuid` prints).
   local cluster_id
-  cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # One that starts with "-" would read as an option to the storage tool (1 in 64): draw again.
+  cluster_id="-"
+  while [[ $cluster_id == -* ]]; do cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; done
   log "formatting $LOG_DIRS (cluster id $cluster_id, standalone KRaft controller, SCRAM users ${PRINCIPALS[*]})"
   load_passwords
   local -a scram=()
