@@ -18,10 +18,10 @@ import { baseEnvSchema, parseEnv } from '../shared/src/config/env.ts';
 import { openOrm } from '../shared/src/db/orm.ts';
 import { orderSagaMachine, ORDER_SAGA_VERSION } from '../statecharts/src/order-saga.machine.ts';
 import { toJson, toMermaid } from '../statecharts/src/statechart-export.ts';
-import { CustomerOrder } from '../order-service/src/orders/order.entity.ts';
+import { CustomerOrder } from '../order-service/src/saga/order.entity.ts';
 import { SagaEvent } from '../order-service/src/saga/saga-event.entity.ts';
-import { currentOrderSaga, replayStoredOrders } from '../order-service/src/operator/replay-stored-orders.ts';
-import { describeDivergence } from '../order-service/src/operator/saga-replay.ts';
+import { currentOrderSaga, replayStoredOrders } from '../order-service/src/console/operator/replay-stored-orders.ts';
+import { describeDivergence } from '../order-service/src/console/operator/saga-replay.ts';
 import { parseCliCommand } from './lib/cli-args.ts';
 import { tokenClient } from './lib/token-client.ts';
 

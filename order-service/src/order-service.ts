@@ -1,21 +1,22 @@
 import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
-import { addAuthRoutes, createOrderAuth } from './auth/auth.index.ts';
-import { orderServiceAccess } from './auth/order-access.ts';
-import { sagaPagesGuard } from './auth/saga-pages-guard.ts';
+import { addAuthRoutes } from './identity/auth.index.ts';
+import { createOrderAuth } from './identity/identity.ts';
+import { orderServiceAccess } from './identity/order-access.ts';
+import { sagaPagesGuard } from './console/sagas-ui/sagas-pages-guard.ts';
 import { CatalogProduct } from './catalog/catalog-product.entity.ts';
 import { addCatalogRoutes } from './catalog/catalog.index.ts';
 import { createCatalogPrices } from './catalog/catalog-prices.ts';
-import { catalogRoute } from './catalog/catalog-updates.ts';
+import { catalogRoute } from './catalog/catalog-updates.consumer.ts';
 import { orderMigrations } from './db/order-migrations.ts';
-import { createDeadLetterCollector } from './dead-letters/dead-letter-collector.ts';
-import { DeadLetter } from './dead-letters/dead-letter.entity.ts';
-import { addDeadLetterRoutes } from './dead-letters/dead-letters.index.ts';
-import { createRedriveDeadLetter } from './dead-letters/redrive-dead-letter.ts';
-import { createFireTimeout } from './operator/fire-timeout.ts';
-import { addOperatorRoutes } from './operator/operator.index.ts';
-import { createRequestCompensation } from './operator/request-compensation.ts';
-import { CustomerOrder } from './orders/order.entity.ts';
+import { createDeadLetterCollector } from './console/dead-letters/dead-letters.consumer.ts';
+import { DeadLetter } from './console/dead-letters/dead-letter.entity.ts';
+import { addDeadLetterRoutes } from './console/dead-letters/dead-letters.index.ts';
+import { createRedriveDeadLetter } from './console/dead-letters/redrive-dead-letter.ts';
+import { createFireTimeout } from './console/operator/fire-timeout.ts';
+import { addOperatorRoutes } from './console/operator/operator.index.ts';
+import { createRequestCompensation } from './console/operator/request-compensation.ts';
+import { CustomerOrder } from './saga/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
 import { createTerminalWaiters } from './orders/terminal-waiters.ts';
@@ -26,7 +27,7 @@ import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
 import { createSagaStepMetrics } from './saga/saga-step-metrics.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
 import { createDeadlineQueue, createDeadlineWorker } from './saga/saga-timer-jobs.ts';
-import { addSagaPages } from './sagas-ui/sagas-ui.index.ts';
+import { addSagaPages } from './console/sagas-ui/sagas-ui.index.ts';
 
 /** The order service: orders as persisted sagas, their timers, and the catalog copy they are checked against. */
 export const orderService: ServiceDefinition = {

@@ -3,16 +3,16 @@ import { describedShape } from '#shared/config/described-shape.ts';
 import { serviceEnvSchema, SHARED_SETTING_PREFIXES } from '#shared/config/service-env.ts';
 import type { ServiceSettings } from '#shared/config/service-settings.ts';
 import { authEnvSchema } from '#shared/http/auth/auth-env.ts';
-import { DEFAULT_ADMIN_PASSWORD, issuerEnvSchema } from '../auth/auth-settings.ts';
-import { orderService } from '../order-service.ts';
-import { sagaEnvShape } from './saga-env.ts';
+import { DEFAULT_ADMIN_PASSWORD, issuerEnvSchema } from './identity/auth-settings.ts';
+import { orderService } from './order-service.ts';
+import { sagaEnvShape } from './saga/saga-env.ts';
 
 const issuerOnly = Object.fromEntries(Object.entries(issuerEnvSchema.shape).filter(([name]) => !(name in authEnvSchema.shape))) as Omit<
   typeof issuerEnvSchema.shape,
   keyof typeof authEnvSchema.shape
 >;
 
-/** Every variable the order service reads: the platform's, the token issuer's (auth/auth-settings.ts), the saga's. */
+/** Every variable the order service reads: the platform's, the token issuer's (identity/auth-settings.ts), the saga's. */
 export const orderSettings = {
   service: orderService.name,
   schema: serviceEnvSchema(orderService)

@@ -9,7 +9,7 @@ import { customers, orderBody, products } from '../../tests/support/platform-cli
 import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
 import { tokenClient } from '../../scripts/lib/token-client.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
-import { findStuckOrders } from '../src/operator/saga-queries.ts';
+import { findStuckOrders } from '../src/console/operator/saga-queries.ts';
 import { orderService } from '../src/order-service.ts';
 
 const dbName = 'order_operator_test';

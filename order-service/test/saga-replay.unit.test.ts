@@ -4,8 +4,8 @@ import { orderSagaMachine } from '#statecharts/order-saga.machine.ts';
 import { sagaSetup } from '#statecharts/order-saga.setup.ts';
 import { toSagaEffects } from '#statecharts/saga-effects.ts';
 import { ORDER_SAGA_EVENT_TYPES, TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput } from '#statecharts/saga-types.ts';
-import { currentOrderSaga } from '../src/operator/replay-stored-orders.ts';
-import { describeDivergence, replayOrder, type RecordedStep, type ReplayedOrder, type ReplayMachine } from '../src/operator/saga-replay.ts';
+import { currentOrderSaga } from '../src/console/operator/replay-stored-orders.ts';
+import { describeDivergence, replayOrder, type RecordedStep, type ReplayedOrder, type ReplayMachine } from '../src/console/operator/saga-replay.ts';
 
 const input = (orderId: string): OrderSagaInput => ({
   orderId,

@@ -4,8 +4,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from '../../tests/support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
-import { DEFAULT_ADMIN_PASSWORD } from '../src/auth/auth-settings.ts';
-import { orderSagaChart } from '../src/operator/machine-facts.ts';
+import { DEFAULT_ADMIN_PASSWORD } from '../src/identity/auth-settings.ts';
+import { orderSagaChart } from '../src/console/operator/machine-facts.ts';
 import { geometryOfRenderedChart, readabilityProblems } from './statechart-geometry.ts';
 
 // Debian's Chromium (scripts/lib/ensure-chromium.sh installs it); no browser is ever downloaded.

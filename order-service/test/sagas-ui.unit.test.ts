@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { advanceOrderSaga, startOrderSaga, type OrderSagaSnapshot } from '#statecharts/order-saga.ts';
 import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
-import { formatDuration, parseDuration } from '../src/operator/duration.ts';
-import { noOpReasons, orderSagaChart, selfAndAncestors } from '../src/operator/machine-facts.ts';
+import { formatDuration, parseDuration } from '../src/console/operator/duration.ts';
+import { noOpReasons, orderSagaChart, selfAndAncestors } from '../src/console/operator/machine-facts.ts';
 import { stateName } from '../src/saga/saga-step.ts';
-import { html, jsonForScript, raw } from '../src/sagas-ui/html.ts';
-import { sagaPathOf, type PathStep } from '../src/sagas-ui/saga-path.ts';
-import { layoutStatechart, statechartLayoutOf, type StatechartLayout } from '../src/sagas-ui/statechart-layout.ts';
-import { renderStatechartSvg } from '../src/sagas-ui/statechart-svg.ts';
+import { html, jsonForScript, raw } from '../src/console/sagas-ui/html.ts';
+import { sagaPathOf, type PathStep } from '../src/console/sagas-ui/saga-path.ts';
+import { layoutStatechart, statechartLayoutOf, type StatechartLayout } from '../src/console/sagas-ui/statechart-layout.ts';
+import { renderStatechartSvg } from '../src/console/sagas-ui/statechart-svg.ts';
 import { readabilityProblems, segmentEntersRect, type Point, type Rect } from './statechart-geometry.ts';
 
 const layout = await statechartLayoutOf(orderSagaChart);

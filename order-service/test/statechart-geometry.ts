@@ -2,7 +2,7 @@
 // (the layout's numbers) and the browser test (getBoundingClientRect on the rendered page) apply the
 // same rules. Each rule broken is one line of the answer, which a test expects to be empty.
 
-import type { Point, Rect } from '../src/sagas-ui/statechart-layout.ts';
+import type { Point, Rect } from '../src/console/sagas-ui/statechart-layout.ts';
 
 export type { Point, Rect };
 

@@ -10,7 +10,7 @@ import { topUpRequestCleanup } from './credits/top-up-request-cleanup.ts';
 import { addCustomerRoutes } from './customers/customers.index.ts';
 import { paymentMigrations } from './db/payment-migrations.ts';
 import { createPaymentQueries } from './payments/payment-queries.ts';
-import { paymentCommandRoute } from './payments/payment-commands.ts';
+import { paymentCommandRoute } from './payments/payment-commands.consumer.ts';
 import { PaymentSchema } from './payments/payment.entity.ts';
 import { addPaymentRoutes } from './payments/payments.index.ts';
 

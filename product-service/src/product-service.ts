@@ -11,7 +11,7 @@ import { productServiceAccess } from './auth/product-access.ts';
 import { productMigrations } from './db/product-migrations.ts';
 import { OrderStockSchema } from './reservations/order-stock.entity.ts';
 import { ProductReservationSchema } from './reservations/product-reservation.entity.ts';
-import { stockCommandRoute } from './reservations/stock-commands.ts';
+import { stockCommandRoute } from './reservations/stock-commands.consumer.ts';
 
 /** The product service: the catalog, its stock, and the stock steps of the order saga. */
 export const productService: ServiceDefinition = {

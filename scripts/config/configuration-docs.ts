@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { scriptsEnvSchema } from '#shared/config/scripts-env.ts';
 import type { ServiceSettings } from '#shared/config/service-settings.ts';
-import { orderSettings } from '../../order-service/src/settings/order-settings.ts';
+import { orderSettings } from '../../order-service/src/order-settings.ts';
 import { paymentSettings } from '../../payment-service/src/payment-settings.ts';
 import { productSettings } from '../../product-service/src/product-settings.ts';
 import { settingRows, type SettingRow } from './setting-rows.ts';

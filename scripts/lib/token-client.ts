@@ -1,4 +1,4 @@
-import { DEFAULT_ADMIN_PASSWORD, DEFAULT_DEMO_CUSTOMER_PASSWORD } from '../../order-service/src/auth/auth-settings.ts';
+import { DEFAULT_ADMIN_PASSWORD, DEFAULT_DEMO_CUSTOMER_PASSWORD } from '../../order-service/src/identity/auth-settings.ts';
 
 export interface IssuedAccessToken {
   accessToken: string;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '#shared/http/create-app.ts';
 import { maxPagedRows } from '#shared/http/paging.ts';
 import { createLogger } from '#shared/observability/logger.ts';
-import { listDeadLetters } from '../../order-service/src/dead-letters/dead-letters.routes.ts';
+import { listDeadLetters } from '../../order-service/src/console/dead-letters/dead-letters.routes.ts';
 import { listOrders } from '../../order-service/src/orders/orders.routes.ts';
 import { getCreditHistory } from '../../payment-service/src/credits/credits.routes.ts';
 import { listProducts, listReservations } from '../../product-service/src/catalog/products.routes.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsProblems } from '#shared/config/service-settings.ts';
 import { sagaSettingsFromEnv } from '../../order-service/src/saga/saga-settings-from-env.ts';
-import { orderSettings } from '../../order-service/src/settings/order-settings.ts';
+import { orderSettings } from '../../order-service/src/order-settings.ts';
 import { paymentSettings } from '../../payment-service/src/payment-settings.ts';
 import { productSettings } from '../../product-service/src/product-settings.ts';
 

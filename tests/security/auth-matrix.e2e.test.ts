@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ADMIN_PASSWORD } from '../../order-service/src/auth/auth-settings.ts';
+import { DEFAULT_ADMIN_PASSWORD } from '../../order-service/src/identity/auth-settings.ts';
 import { startPlatform, type Platform, type ServiceName } from '../support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../support/platform-client.ts';
 import { platformTokens } from '../support/platform-tokens.ts';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { productionProblems } from '#shared/config/service-settings.ts';
-import { orderSettings } from '../../order-service/src/settings/order-settings.ts';
+import { orderSettings } from '../../order-service/src/order-settings.ts';
 import { paymentSettings } from '../../payment-service/src/payment-settings.ts';
 import { productSettings } from '../../product-service/src/product-settings.ts';
 

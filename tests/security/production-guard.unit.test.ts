@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { productionProblems } from '#shared/config/service-settings.ts';
-import { orderSettings } from '../../order-service/src/settings/order-settings.ts';
+import { orderSettings } from '../../order-service/src/order-settings.ts';
 import { paymentSettings } from '../../payment-service/src/payment-settings.ts';
 import { productSettings } from '../../product-service/src/product-settings.ts';
 

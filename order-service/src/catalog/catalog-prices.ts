@@ -1,5 +1,5 @@
 import type { Orm } from '#shared/db/orm.ts';
-import { CatalogProduct } from './catalog-product.entity.ts';
+import { listCatalogProducts } from './catalog-copy.ts';
 
 export interface CatalogEntry {
   price: number;
@@ -19,7 +19,7 @@ export function createCatalogPrices(deps: { orm: Orm; maxAgeMs?: number; now?: (
   let loading: Promise<Map<string, CatalogEntry>> | null = null;
 
   async function reload(): Promise<Map<string, CatalogEntry>> {
-    const products = await deps.orm.em.fork().find(CatalogProduct, {});
+    const products = await listCatalogProducts(deps.orm.em);
     const entries = new Map(products.map((p) => [p.id, { price: p.price, active: p.active }]));
     loaded = { at: now(), entries };
     return entries;

@@ -13,3 +13,5 @@ export const CatalogProduct = defineEntity({
     updatedAt: p.datetime(3),
   },
 });
+
+export type CatalogProductRow = InstanceType<typeof CatalogProduct.class>;

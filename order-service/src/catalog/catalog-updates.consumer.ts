@@ -1,6 +1,6 @@
 import { topics } from '#shared/contracts/topics.ts';
 import { batchRoute, type Route } from '#shared/inbox/route.ts';
-import { valuesList } from '#shared/db/sql-transaction.ts';
+import { upsertCatalogProducts } from './catalog-copy.ts';
 
 /**
  * Keeps the local catalog copy: an update applies only if its revision is newer, so replays of the
@@ -9,23 +9,8 @@ import { valuesList } from '#shared/db/sql-transaction.ts';
 export function catalogRoute(): Route {
   return batchRoute(topics.productCatalog, {
     async handle(messages, _loaded, { tx }) {
-      tx.beforeCommit(() => ({
-        statements: [
-          {
-            sql: `insert into catalog_product (id, name, price, active, revision, updated_at) values ${valuesList(messages.length, 6)}
-                    on duplicate key update
-                      name = if(values(revision) > revision, values(name), name),
-                      price = if(values(revision) > revision, values(price), price),
-                      active = if(values(revision) > revision, values(active), active),
-                      updated_at = if(values(revision) > revision, values(updated_at), updated_at),
-                      revision = greatest(revision, values(revision))`,
-            params: messages.flatMap(({ message, envelope }) => {
-              const product = message.payload;
-              return [product.productId, product.name, product.price, product.active, product.revision, new Date(envelope.occurredAt)];
-            }),
-          },
-        ],
-      }));
+      const updates = messages.map(({ message, envelope }) => ({ ...message.payload, updatedAt: new Date(envelope.occurredAt) }));
+      tx.beforeCommit(() => ({ statements: [upsertCatalogProducts(updates)] }));
     },
   });
 }

@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Orm } from '#shared/db/orm.ts';
+import { utcDateOrNull } from '#shared/db/sql-values.ts';
 import { TOKEN_ALGORITHM } from '#shared/http/auth/token-verifier.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
@@ -30,13 +31,6 @@ interface KeyRow {
   expires_at: unknown;
 }
 
-const toDate = (value: unknown): Date | null => {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value !== 'string') throw new TypeError(`a signing key's date column holds a ${typeof value}, not a datetime`);
-  const text = value;
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-};
 const parseJwk = (value: string | object): JWK => (typeof value === 'string' ? JSON.parse(value) : value) as JWK;
 
 const isDuplicateKey = (error: unknown) => /duplicate entry|ER_DUP_ENTRY/i.test(String((error as Error)?.message ?? error) + String((error as { code?: string }).code ?? ''));
@@ -80,7 +74,7 @@ export function createSigningKeys(deps: { orm: Orm; clock: Clock; logger: Logger
       privateKey = (await importJWK(parseJwk(row.private_jwk), TOKEN_ALGORITHM)) as CryptoKey;
       imported.set(row.kid, privateKey);
     }
-    return { kid: row.kid, privateKey, createdAt: toDate(row.created_at)! };
+    return { kid: row.kid, privateKey, createdAt: utcDateOrNull(row.created_at)! };
   }
 
   /** The key that signs now; on a fresh database the first call creates it (one winner across replicas). */
@@ -133,7 +127,7 @@ export function createSigningKeys(deps: { orm: Orm; clock: Clock; logger: Logger
       [deps.clock.now()],
     );
     return rows.map((row) => {
-      const expiresAt = toDate(row.expires_at);
+      const expiresAt = utcDateOrNull(row.expires_at);
       const jwk = parseJwk(row.public_jwk);
       return expiresAt ? { ...jwk, exp: Math.floor(expiresAt.getTime() / 1000) } : jwk;
     });
@@ -143,12 +137,12 @@ export function createSigningKeys(deps: { orm: Orm; clock: Clock; logger: Logger
     const now = deps.clock.now().getTime();
     const rows = await em().execute<KeyRow[]>('select * from signing_key order by created_at desc');
     return rows.map((row) => {
-      const expiresAt = toDate(row.expires_at);
+      const expiresAt = utcDateOrNull(row.expires_at);
       return {
         kid: row.kid,
         active: row.active_slot !== null,
-        createdAt: toDate(row.created_at)!.toISOString(),
-        retiredAt: toDate(row.retired_at)?.toISOString() ?? null,
+        createdAt: utcDateOrNull(row.created_at)!.toISOString(),
+        retiredAt: utcDateOrNull(row.retired_at)?.toISOString() ?? null,
         expiresAt: expiresAt?.toISOString() ?? null,
         verifying: expiresAt === null || expiresAt.getTime() > now,
       };

@@ -8,7 +8,7 @@ import type { SagaSettingsInput } from '#statecharts/saga-types.ts';
 import type { CatalogPrices } from '../catalog/catalog-prices.ts';
 import { findByIdempotencyKey, readSagaRow, releaseIdempotencyKey, type SagaRow } from '../saga/saga-rows.ts';
 import type { SagaRunner } from '../saga/saga-runner.ts';
-import type { DeliveryAddress, OrderLine } from './order.entity.ts';
+import type { DeliveryAddress, OrderLine } from '../saga/order.entity.ts';
 
 export interface PlaceOrderRequest {
   customerId: string;

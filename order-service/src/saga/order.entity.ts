@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { OrderStatus } from '#statecharts/saga-types.ts';
 import type { PersistedOrderSaga } from '#statecharts/order-saga.ts';
-import type { PendingTimers } from '../saga/pending-timers.ts';
+import type { PendingTimers } from './pending-timers.ts';
 
 export interface OrderLine {
   productId: string;

@@ -4,6 +4,7 @@ import { errorMessage } from '#shared/db/retryable-errors.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { sagaMetrics } from '#shared/observability/saga-metrics.ts';
 import { ORDER_STATUSES } from '#statecharts/saga-types.ts';
+import { countOrdersByStatus } from './saga-reads.ts';
 
 /**
  * `saga_orders{status}`: orders per status, counted by every replica of the order service every
@@ -15,10 +16,7 @@ export function createOrdersGauge(options: { orm: Orm; metrics: Registry; logger
   let running: Promise<void> | null = null;
 
   async function refresh(): Promise<void> {
-    const rows = await options.orm.em
-      .fork()
-      .execute<{ status: string; n: number | string }[]>('select status, count(*) as n from customer_order group by status');
-    const counts = new Map(rows.map((row) => [row.status, Number(row.n)]));
+    const counts = await countOrdersByStatus(options.orm.em);
     for (const status of ORDER_STATUSES) orders.set({ status }, counts.get(status) ?? 0);
   }
 

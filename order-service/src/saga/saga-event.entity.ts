@@ -25,3 +25,5 @@ export const SagaEvent = defineEntity({
     occurredAt: p.datetime(3),
   },
 });
+
+export type SagaEventRow = InstanceType<typeof SagaEvent.class>;

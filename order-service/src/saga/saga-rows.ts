@@ -3,7 +3,7 @@ import { placeholders, rowsOf, valuesList, type SqlTransaction } from '#shared/d
 import { jsonValue, utcDate, utcDateOrNull } from '#shared/db/sql-values.ts';
 import type { PersistedOrderSaga } from '#statecharts/order-saga.ts';
 import type { OrderStatus } from '#statecharts/saga-types.ts';
-import type { DeliveryAddress, OrderLine } from '../orders/order.entity.ts';
+import type { DeliveryAddress, OrderLine } from './order.entity.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
 import type { PendingTimers } from './pending-timers.ts';
 import type { SagaEventSource } from './saga-event.entity.ts';

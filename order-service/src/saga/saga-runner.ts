@@ -1,10 +1,9 @@
 import type { Registry } from 'prom-client';
-import { topics } from '#shared/contracts/topics.ts';
 import { errorMessage, isRetryable } from '#shared/db/retryable-errors.ts';
 import type { SqlPool } from '#shared/db/sql-pool.ts';
 import { inTransaction, type SqlTransaction } from '#shared/db/sql-transaction.ts';
 import { createTransactionBatcher } from '#shared/db/transaction-batcher.ts';
-import { batchRoute, type Route } from '#shared/inbox/route.ts';
+import type { Route } from '#shared/inbox/route.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Span, type Tracing } from '#shared/observability/tracing.ts';
 import { counter } from '#shared/observability/metrics.ts';
@@ -12,8 +11,8 @@ import type { Clock } from '#shared/runtime/clock.ts';
 import { backoffMs, sleep } from '#shared/runtime/sleep.ts';
 import type { OrderSagaEvent, SagaTimer } from '#statecharts/saga-types.ts';
 import { dueTimers } from './pending-timers.ts';
-import { eventOfReply } from './reply-events.ts';
-import { findDueOrders, lockSagaRows, lockSagaRowsNow, sagaRowsOf } from './saga-rows.ts';
+import { findDueOrders, lockSagaRowsNow } from './saga-rows.ts';
+import { sagaReplyRoutes } from './saga-replies.consumer.ts';
 import type { SagaStepMetrics } from './saga-step-metrics.ts';
 import type { EventOrigin, OrderPlacement, SagaInput, SagaSteps, StepOutcome, StepResult } from './saga-step.ts';
 import type { DeadlineQueue } from './saga-timer-jobs.ts';
@@ -89,42 +88,6 @@ export function createSagaRunner(deps: {
     });
   }
 
-  function replyRoute(topic: typeof topics.productReservationResponse | typeof topics.paymentResponse): Route {
-    return batchRoute(topic, {
-      load: (messages) => {
-        const orderIds = messages.flatMap((message) => (message.envelope.orderId ? [message.envelope.orderId] : []));
-        return orderIds.length > 0 ? [lockSagaRows(orderIds)] : [];
-      },
-      async handle(messages, loaded, { tx, refuse }) {
-        const started = performance.now();
-        const rows = sagaRowsOf(loaded[0] ?? []);
-        const inputs: SagaInput[] = [];
-        const sources: (typeof messages)[number][] = [];
-        for (const message of messages) {
-          const orderId = message.envelope.orderId;
-          if (!orderId) {
-            refuse(message, `${message.message.type} without an order id`);
-            continue;
-          }
-          sources.push(message);
-          inputs.push({
-            kind: 'event',
-            orderId,
-            event: eventOfReply(message.message),
-            origin: { source: 'kafka', messageId: message.envelope.messageId, traceparent: message.traceparent ?? undefined },
-          });
-        }
-        const outcomes = steps.apply(tx, rows, inputs);
-        const results: StepResult[] = [];
-        outcomes.forEach((outcome, index) => {
-          if (outcome.kind === 'applied') results.push(outcome.result);
-          else refuse(sources[index], `${sources[index].message.type} for unknown order ${inputs[index].orderId}`);
-        });
-        tx.afterCommit(() => afterCommit(results, started));
-      },
-    });
-  }
-
   /** Fires the timers of these due orders as one batch; on a failure, order by order so one bad order cannot stop the rest. */
   async function fireBatch(inputs: SagaInput[]): Promise<number> {
     try {
@@ -150,7 +113,8 @@ export function createSagaRunner(deps: {
   const countApplied = (outcomes: StepOutcome[]) => outcomes.filter((outcome) => outcome.kind === 'applied').length;
 
   return {
-    replyRoutes: (): Route[] => [replyRoute(topics.productReservationResponse), replyRoute(topics.paymentResponse)],
+    /** The consumer routes of the product and payment replies, each batch applied in the consumer's transaction. */
+    replyRoutes: (): Route[] => sagaReplyRoutes({ steps, afterCommit }),
 
     /** Starts an order's saga in its own transaction (`prepare` may look up and lock rows first, e.g. an Idempotency-Key). */
     /**

@@ -16,7 +16,7 @@ import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
 import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
-import type { DeliveryAddress } from '../orders/order.entity.ts';
+import type { DeliveryAddress } from './order.entity.ts';
 import { nextDeadlineOf, type PendingTimers } from './pending-timers.ts';
 import type { SagaEventSource } from './saga-event.entity.ts';
 import { sagaWritesOf, type SagaRow } from './saga-rows.ts';

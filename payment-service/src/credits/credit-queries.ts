@@ -1,4 +1,5 @@
 import type { Orm } from '#shared/db/orm.ts';
+import { utcDate } from '#shared/db/sql-values.ts';
 import { CreditHistory, type CreditHistoryRow } from './credit-history.entity.ts';
 import { CustomerCredit } from './customer-credit.entity.ts';
 
@@ -37,7 +38,6 @@ interface LedgerCheckRow {
 }
 
 /** Raw rows carry datetimes as the driver gives them; the ORM stores them in UTC. */
-const utcDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`));
 
 // One statement reads one snapshot, so a check never sees a balance without its ledger row.
 // `ledgerWhere` narrows the ledger's aggregate as `where` narrows the accounts: MariaDB does not

@@ -3,11 +3,11 @@
  * (in UTC, the sessions' time zone) and JSON columns as text, the same on MariaDB and MySQL.
  */
 
-/** A DATETIME read back as text, which is UTC. */
+/** A DATETIME read back as text ("YYYY-MM-DD hh:mm:ss.fff"), which is UTC; a Date or a zoned ISO text as it is. */
 export function utcDate(value: unknown): Date {
   if (value instanceof Date) return value;
   const text = String(value);
-  return new Date(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
 export function utcDateOrNull(value: unknown): Date | null {

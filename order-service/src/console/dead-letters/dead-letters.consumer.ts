@@ -6,6 +6,7 @@ import type { IncomingRecord, KafkaClient, KafkaConsumer } from '#shared/kafka/k
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 import { backoffMs, sleep } from '#shared/runtime/sleep.ts';
+import { storeDeadLetter, type DeadLetterRecordFields } from './dead-letter-store.ts';
 
 /** Every dead-letter topic of the platform: dead letters of all three services land there. */
 export const deadLetterTopics: readonly string[] = allTopics.map(deadLetterTopicOf);
@@ -23,28 +24,7 @@ export function createDeadLetterCollector(deps: { orm: Orm; kafka: KafkaClient; 
     const row = deadLetterRowOf(record, deps.clock.now());
     for (let attempt = 1; ; attempt++) {
       try {
-        await deps.orm.em.fork().execute(
-          `insert into dead_letter (topic, kafka_partition, kafka_offset, message_key, value, headers, reason, original_topic,
-             original_partition, original_offset, consumer_group, failed_at, received_at, status)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NEW')
-           on duplicate key update id = id`,
-          [
-            row.topic,
-            row.partition,
-            row.offset,
-            row.key,
-            row.value,
-            JSON.stringify(row.headers),
-            row.reason,
-            row.originalTopic,
-            row.originalPartition,
-            row.originalOffset,
-            row.consumerGroup,
-            row.failedAt,
-            row.receivedAt,
-          ],
-          'run',
-        );
+        await storeDeadLetter(deps.orm.em, row);
         return;
       } catch (error) {
         if (stopping.signal.aborted) throw error; // uncommitted: read again after a restart
@@ -75,22 +55,6 @@ export function createDeadLetterCollector(deps: { orm: Orm; kafka: KafkaClient; 
       await consumer?.stop();
     },
   };
-}
-
-export interface DeadLetterRecordFields {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string;
-  headers: Record<string, string>;
-  reason: string;
-  originalTopic: string;
-  originalPartition: number | null;
-  originalOffset: string | null;
-  consumerGroup: string | null;
-  failedAt: Date;
-  receivedAt: Date;
 }
 
 /** What the dead-letter publisher put on the record, read back; the original topic follows from the DLQ topic's name. */

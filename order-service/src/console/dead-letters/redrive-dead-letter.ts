@@ -1,10 +1,10 @@
-import { LockMode } from '@mikro-orm/core';
 import type { Orm } from '#shared/db/orm.ts';
 import type { KafkaProducer } from '#shared/kafka/kafka-client.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 import { mayWrite, topicAccess } from '#shared/contracts/topic-access.ts';
 import type { Topic } from '#shared/contracts/topics.ts';
-import { DeadLetter, type DeadLetterRow } from './dead-letter.entity.ts';
+import type { DeadLetterRow } from './dead-letter.entity.ts';
+import { lockDeadLetter } from './dead-letter-store.ts';
 
 export type RedriveResult =
   | { kind: 'redriven'; deadLetter: DeadLetterRow }
@@ -29,7 +29,7 @@ export const redrivenFromHeader = 'x-redriven-from';
 export function createRedriveDeadLetter(deps: { orm: Orm; producer: KafkaProducer; clock: Clock }) {
   return async function redriveDeadLetter(id: number): Promise<RedriveResult> {
     return deps.orm.em.fork().transactional(async (em) => {
-      const deadLetter = await em.findOne(DeadLetter, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const deadLetter = await lockDeadLetter(em, id);
       if (!deadLetter) return { kind: 'unknown' };
       if (deadLetter.status === 'REDRIVEN') return { kind: 'already-redriven', deadLetter };
       if (!mayWrite('order-service', deadLetter.originalTopic)) {

@@ -1,6 +1,6 @@
 import type { SagaTimer } from '#statecharts/saga-types.ts';
-import type { SagaRunner } from '../saga/saga-runner.ts';
-import type { EventOrigin, StepResult } from '../saga/saga-step.ts';
+import type { SagaRunner } from '../../saga/saga-runner.ts';
+import type { EventOrigin, StepResult } from '../../saga/saga-step.ts';
 
 export type FireTimeoutResult =
   | { kind: 'fired'; result: StepResult; attempt: number; originalDeadline: Date }

@@ -1,75 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { principalOf } from '#shared/http/auth/principal.ts';
-import type { EventOrigin } from '../saga/saga-step.ts';
-import type { Orm } from '#shared/db/orm.ts';
-import { conflict, notFound, ProblemError } from '#shared/http/problem.ts';
-import type { Clock } from '#shared/runtime/clock.ts';
-import type { Ids } from '#shared/runtime/ids.ts';
-import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
-import { parseDuration } from './duration.ts';
-import type { createFireTimeout } from './fire-timeout.ts';
+import { createOperatorHandlers, type OperatorDeps } from './operator.handlers.ts';
 import * as routes from './operator.routes.ts';
-import type { createRequestCompensation } from './request-compensation.ts';
-import { findStuckOrders, loadSagaOverview, loadSagaView } from './saga-queries.ts';
 
-export interface OperatorDeps {
-  orm: Orm;
-  clock: Clock;
-  ids: Ids;
-  fireTimeout: ReturnType<typeof createFireTimeout>;
-  requestCompensation: ReturnType<typeof createRequestCompensation>;
-}
-
-/**
- * The origin of an operator's event: the request, and who asked (`actor`: the subject of their
- * admin token, e.g. ops-1), which the step handler records in saga_event.actor.
- */
-export function operatorOrigin(c: Context, requestId: string): EventOrigin & { actor: string } {
-  return { source: 'operator', messageId: requestId, actor: principalOf(c).subject };
-}
-
-/** The operators' saga API: read a saga, fire a timer now, compensate, find stuck sagas. */
 export function addOperatorRoutes(app: OpenAPIHono, deps: OperatorDeps): void {
-  const sagaOf = async (orderId: string) => {
-    const view = await loadSagaView(deps.orm.em.fork(), orderId, deps.clock.now());
-    if (!view) throw notFound('order');
-    return view;
-  };
-
-  app.openapi(routes.getSaga, async (c) => c.json(await sagaOf(c.req.valid('param').orderId), 200));
-
-  app.openapi(routes.fireTimeout, async (c) => {
-    const { orderId, timer } = c.req.valid('param');
-    const requestId = deps.ids.next();
-    const fired = await deps.fireTimeout(orderId, timer, operatorOrigin(c, requestId));
-    if (fired.kind === 'unknown-order') throw notFound('order');
-    if (fired.kind === 'not-pending') throw conflict(`order ${orderId} has no pending ${timer} timer`);
-    const { result } = fired;
-    return c.json({ requestId, changed: result.changed, effects: result.effects, saga: await sagaOf(orderId) }, 200);
-  });
-
-  app.openapi(routes.requestCompensation, async (c) => {
-    const { orderId } = c.req.valid('param');
-    const requestId = deps.ids.next();
-    const outcome = await deps.requestCompensation(orderId, c.req.valid('json').reason, operatorOrigin(c, requestId));
-    if (outcome.kind === 'unknown-order') throw notFound('order');
-    if (outcome.kind === 'refused') throw new ProblemError(409, 'Conflict', `refused in ${outcome.state}: ${outcome.why}`, { state: outcome.state });
-    const { result } = outcome;
-    return c.json({ requestId, changed: result.changed, effects: result.effects, saga: await sagaOf(orderId) }, 200);
-  });
-
-  app.openapi(routes.listStuck, async (c) => {
-    const { olderThan, limit } = c.req.valid('query');
-    const olderThanMs = parseDuration(olderThan)!;
-    const items = await findStuckOrders(deps.orm.em.fork(), { now: deps.clock.now(), olderThanMs, limit });
-    return c.json({ olderThan, olderThanMs, items }, 200);
-  });
-
-  app.openapi(routes.sagaOverview, async (c) => {
-    const { stuckOlderThan, recent } = c.req.valid('query');
-    const now = deps.clock.now();
-    const overview = await loadSagaOverview(deps.orm.em.fork(), { now, stuckOlderThanMs: parseDuration(stuckOlderThan)!, recent });
-    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan }, 200);
-  });
+  const handlers = createOperatorHandlers(deps);
+  app.openapi(routes.getSaga, handlers.getSaga);
+  app.openapi(routes.fireTimeout, handlers.fireTimeout);
+  app.openapi(routes.requestCompensation, handlers.requestCompensation);
+  app.openapi(routes.listStuck, handlers.listStuck);
+  app.openapi(routes.sagaOverview, handlers.sagaOverview);
 }

@@ -1,9 +1,9 @@
 import type { Em } from '#shared/db/orm.ts';
 import { advanceOrderSaga, persistOrderSaga, startOrderSaga, type OrderSagaSnapshot } from '#statecharts/order-saga.ts';
 import type { OrderSagaInput } from '#statecharts/saga-types.ts';
-import { CustomerOrder, type CustomerOrderRow } from '../orders/order.entity.ts';
-import { SagaEvent } from '../saga/saga-event.entity.ts';
-import { stateName } from '../saga/saga-step.ts';
+import type { CustomerOrderRow } from '../../saga/order.entity.ts';
+import { readStoredOrders } from '../../saga/saga-reads.ts';
+import { stateName } from '../../saga/saga-step.ts';
 import { replayOrder, type ReplayedOrder, type ReplayMachine, type ReplayResult } from './saga-replay.ts';
 
 /** The machine the service runs now. */
@@ -49,38 +49,23 @@ export async function replayStoredOrders<S>(
   const totals = { orders: 0, events: 0, diverged: 0 };
   let after: { createdAt: Date; id: string } | null = null;
   for (;;) {
-    const batch: (ReplayedOrder & { createdAt: Date })[] = await em.fork().transactional(async (tx) => {
-      const where = {
-        ...(selection.orderId ? { id: selection.orderId } : {}),
-        ...(selection.since ? { createdAt: { $gte: selection.since } } : {}),
-        ...(after ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] } : {}),
-      };
-      const orders = await tx.find(CustomerOrder, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: batchSize });
-      if (orders.length === 0) return [];
-      const events = await tx.find(
-        SagaEvent,
-        { orderId: { $in: orders.map((order) => order.id) } },
-        { orderBy: { orderId: 'asc', sequence: 'asc' } },
-      );
-      return orders.map((order) => ({
-        orderId: order.id,
-        input: replayInputOf(order),
-        storedSnapshot: { value: order.snapshot.value, context: order.snapshot.context },
-        history: events
-          .filter((event) => event.orderId === order.id && event.sequence <= order.eventCount)
-          .map((event) => ({
-            sequence: event.sequence,
-            eventType: event.eventType,
-            event: event.event,
-            stateBefore: event.stateBefore ?? null,
-            stateAfter: event.stateAfter,
-            effects: event.effects,
-            changed: event.changed,
-            machineVersion: event.machineVersion,
-          })),
-        createdAt: order.createdAt,
-      }));
-    });
+    const stored = await readStoredOrders(em, { orderId: selection.orderId, since: selection.since, after, limit: batchSize });
+    const batch: (ReplayedOrder & { createdAt: Date })[] = stored.map(({ order, history }) => ({
+      orderId: order.id,
+      input: replayInputOf(order),
+      storedSnapshot: { value: order.snapshot.value, context: order.snapshot.context },
+      history: history.map((event) => ({
+        sequence: event.sequence,
+        eventType: event.eventType,
+        event: event.event,
+        stateBefore: event.stateBefore ?? null,
+        stateAfter: event.stateAfter,
+        effects: event.effects,
+        changed: event.changed,
+        machineVersion: event.machineVersion,
+      })),
+      createdAt: order.createdAt,
+    }));
     for (const order of batch) {
       const result = replayOrder(machine, order);
       totals.orders++;

@@ -1,9 +1,9 @@
 import type { Orm } from '#shared/db/orm.ts';
 import { advanceOrderSaga, restoreOrderSaga } from '#statecharts/order-saga.ts';
 import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
-import { CustomerOrder } from '../orders/order.entity.ts';
-import type { SagaRunner } from '../saga/saga-runner.ts';
-import { stateName, type EventOrigin, type StepResult } from '../saga/saga-step.ts';
+import { findOrder } from '../../saga/saga-reads.ts';
+import type { SagaRunner } from '../../saga/saga-runner.ts';
+import { stateName, type EventOrigin, type StepResult } from '../../saga/saga-step.ts';
 import { noOpReasons } from './machine-facts.ts';
 
 export type CompensationResult =
@@ -19,7 +19,7 @@ export type CompensationResult =
  */
 export function createRequestCompensation(deps: { orm: Orm; runner: Pick<SagaRunner, 'operatorEvent'> }) {
   return async function requestCompensation(orderId: string, reason: string, origin: EventOrigin): Promise<CompensationResult> {
-    const order = await deps.orm.em.fork().findOne(CustomerOrder, { id: orderId });
+    const order = await findOrder(deps.orm.em, orderId);
     if (!order) return { kind: 'unknown-order' };
     const event: OrderSagaEvent = { type: 'CancellationRequested', reason };
     const refusal = refusalOf(order.snapshot, event);

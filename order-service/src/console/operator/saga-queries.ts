@@ -7,11 +7,12 @@ import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
 import { TIMEOUT_EVENT_OF, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
-import { CustomerOrder, type CustomerOrderRow } from '../orders/order.entity.ts';
-import { SagaEvent } from '../saga/saga-event.entity.ts';
-import type { SagaEventSource } from '../saga/saga-event.entity.ts';
-import { stateName } from '../saga/saga-step.ts';
-import { listPendingTimers } from '../saga/pending-timers.ts';
+import { countNewDeadLetters } from '../dead-letters/dead-letter-store.ts';
+import type { CustomerOrderRow } from '../../saga/order.entity.ts';
+import type { SagaEventSource } from '../../saga/saga-event.entity.ts';
+import { stateName } from '../../saga/saga-step.ts';
+import { listPendingTimers } from '../../saga/pending-timers.ts';
+import { countOrdersByStateValue, countOrdersByStatus, findOrder, findOrderHistory, findOverdueOrders, newestOrders } from '../../saga/saga-reads.ts';
 import { activeStatuses, compoundStatuses, orderSagaChart } from './machine-facts.ts';
 
 export interface HistoryEntry {
@@ -66,9 +67,9 @@ export interface SagaView {
 }
 
 export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<SagaView | null> {
-  const order = await em.findOne(CustomerOrder, { id: orderId });
+  const order = await findOrder(em, orderId);
   if (!order) return null;
-  const events = await em.find(SagaEvent, { orderId }, { orderBy: { sequence: 'asc' } });
+  const events = await findOrderHistory(em, orderId);
   const timers = listPendingTimers(order.timers);
   return {
     orderId: order.id,
@@ -115,10 +116,10 @@ export async function loadSagaView(em: Em, orderId: string, now: Date): Promise<
 /** What /sagas shows and /api/v1/sagas/overview answers: orders per state, recent and stuck orders, new dead letters. */
 export async function loadSagaOverview(em: Em, options: { now: Date; stuckOlderThanMs: number; recent: number }) {
   const [counts, recent, stuck, newDeadLetters] = await Promise.all([
-    countOrdersByState(em.fork()),
-    recentOrders(em.fork(), options.recent),
-    findStuckOrders(em.fork(), { now: options.now, olderThanMs: options.stuckOlderThanMs, limit: 50 }),
-    countNewDeadLetters(em.fork()),
+    countOrdersByState(em),
+    recentOrders(em, options.recent),
+    findStuckOrders(em, { now: options.now, olderThanMs: options.stuckOlderThanMs, limit: 50 }),
+    countNewDeadLetters(em),
   ]);
   return { counts, recent, stuck, newDeadLetters };
 }
@@ -126,18 +127,10 @@ export async function loadSagaOverview(em: Em, options: { now: Date; stuckOlderT
 /** Orders per state: top-level statuses, and the substates of compound ones (e.g. "CANCELLING.releasingStock"). */
 export async function countOrdersByState(em: Em): Promise<Record<string, number>> {
   const counts: Record<string, number> = Object.fromEntries(orderSagaChart.states.map((state) => [state.id, 0]));
-  const byStatus = await em.execute<{ status: string; n: number | string }[]>('select status, count(*) as n from customer_order group by status');
-  for (const row of byStatus) counts[row.status] = Number(row.n);
-  if (compoundStatuses.length > 0) {
-    const bySubstate = await em.execute<{ value: unknown; n: number | string }[]>(
-      `select json_extract(snapshot, '$.value') as value, count(*) as n from customer_order
-        where status in (${compoundStatuses.map(() => '?').join(', ')}) group by value`,
-      compoundStatuses,
-    );
-    for (const row of bySubstate) {
-      const name = stateName(parseJson(row.value) as StateValue);
-      if (name.includes('.')) counts[name] = (counts[name] ?? 0) + Number(row.n);
-    }
+  for (const [status, n] of await countOrdersByStatus(em)) counts[status] = n;
+  for (const row of await countOrdersByStateValue(em, compoundStatuses)) {
+    const name = stateName(row.value as StateValue);
+    if (name.includes('.')) counts[name] = (counts[name] ?? 0) + row.n;
   }
   return counts;
 }
@@ -167,8 +160,7 @@ const summaryOf = (order: CustomerOrderRow): OrderSummary => ({
 });
 
 export async function recentOrders(em: Em, limit: number): Promise<OrderSummary[]> {
-  const orders = await em.find(CustomerOrder, {}, { orderBy: { createdAt: 'desc' }, limit });
-  return orders.map(summaryOf);
+  return (await newestOrders(em, limit)).map(summaryOf);
 }
 
 export interface StuckOrder extends OrderSummary {
@@ -188,50 +180,11 @@ export interface StuckOrder extends OrderSummary {
  */
 export async function findStuckOrders(em: Em, options: { now: Date; olderThanMs: number; limit: number }): Promise<StuckOrder[]> {
   const cutoff = new Date(options.now.getTime() - options.olderThanMs);
-  const rows = await em.execute<{ id: string; oldest_deadline: unknown; timers: number | string }[]>(
-    `select o.id, o.next_deadline_at as oldest_deadline, json_length(o.timers) as timers
-       from customer_order o
-      where o.status in (${activeStatuses.map(() => '?').join(', ')})
-        and coalesce(o.next_deadline_at, o.updated_at) < ?
-      order by coalesce(o.next_deadline_at, o.updated_at)
-      limit ?`,
-    [...activeStatuses, cutoff, options.limit],
-  );
-  if (rows.length === 0) return [];
-  const orders = new Map((await em.find(CustomerOrder, { id: { $in: rows.map((row) => row.id) } })).map((order) => [order.id, order]));
-  return rows.flatMap((row) => {
-    const order = orders.get(row.id);
-    if (!order) return [];
-    const oldestDeadline = row.oldest_deadline === null ? null : toDate(row.oldest_deadline);
-    const since = oldestDeadline ?? order.updatedAt;
-    return [
-      {
-        ...summaryOf(order),
-        oldestDeadlineAt: oldestDeadline?.toISOString() ?? null,
-        pendingTimers: Number(row.timers),
-        stuckForMs: options.now.getTime() - since.getTime(),
-      },
-    ];
-  });
-}
-
-export async function countNewDeadLetters(em: Em): Promise<number> {
-  const [row] = await em.execute<{ n: number | string }[]>("select count(*) as n from dead_letter where status = 'NEW'");
-  return Number(row?.n ?? 0);
-}
-
-function parseJson(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-/** DATETIME values from raw queries: a Date from the driver, or "YYYY-MM-DD hh:mm:ss.fff" in UTC. */
-export function toDate(value: unknown): Date {
-  if (value instanceof Date) return value;
-  const text = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  const overdue = await findOverdueOrders(em, { statuses: activeStatuses, cutoff, limit: options.limit });
+  return overdue.map(({ order, oldestDeadlineAt, pendingTimers }) => ({
+    ...summaryOf(order),
+    oldestDeadlineAt: oldestDeadlineAt?.toISOString() ?? null,
+    pendingTimers,
+    stuckForMs: options.now.getTime() - (oldestDeadlineAt ?? order.updatedAt).getTime(),
+  }));
 }

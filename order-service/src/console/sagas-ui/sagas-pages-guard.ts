@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AUTH_REALM, bearerTokenOf } from '#shared/http/auth/bearer-auth.ts';
 import type { TokenVerifier } from '#shared/http/auth/token-verifier.ts';
-import { html } from '../sagas-ui/html.ts';
-import { page } from '../sagas-ui/sagas-pages.ts';
-import { SAGA_PAGES_COOKIE, type SagaPagesSessions } from './saga-pages-session.ts';
+import { html } from './html.ts';
+import { page } from './sagas-pages.ts';
+import { SAGA_PAGES_COOKIE, type SagaPagesSessions } from '../../identity/saga-pages-session.ts';
 
 const isSagaPage = (path: string) => (path === '/sagas' || path.startsWith('/sagas/')) && !path.startsWith('/sagas/assets/') && path !== '/sagas/session';
 

@@ -4,7 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { Orm } from '#shared/db/orm.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
-import { sagaPagesOperatorOf } from '../auth/saga-pages-guard.ts';
+import { sagaPagesOperatorOf } from './sagas-pages-guard.ts';
 import { parseDuration } from '../operator/duration.ts';
 import { orderSagaChart } from '../operator/machine-facts.ts';
 import { refusalOf } from '../operator/request-compensation.ts';
