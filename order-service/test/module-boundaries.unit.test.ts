@@ -94,7 +94,17 @@ function violations(rule: (file: SourceFile, target: string, typeOnly: boolean) 
 describe('order service modules', () => {
   it('reads every source file and finds the modules it expects', () => {
     const modules = new Set(files.map((file) => file.module));
-    for (const module of ['(wiring)', 'orders', 'saga', 'catalog', 'db', 'console/operator', 'console/sagas-ui', 'console/dead-letters', 'identity']) {
+    for (const module of [
+      '(wiring)',
+      'orders',
+      'saga',
+      'catalog',
+      'db',
+      'console/operator',
+      'console/sagas-ui',
+      'console/dead-letters',
+      'identity',
+    ]) {
       expect(modules, module).toContain(module);
     }
     expect(files.flatMap((file) => file.imports).length).toBeGreaterThan(100);
@@ -103,7 +113,9 @@ describe('order service modules', () => {
   it('the domain (orders, saga, catalog, db) imports neither the console nor the identity part', () => {
     expect(
       violations((file, target) =>
-        DOMAIN.includes(file.module) && (isConsole(moduleOf(target)) || moduleOf(target) === 'identity') ? 'domain depends on the console or identity' : null,
+        DOMAIN.includes(file.module) && (isConsole(moduleOf(target)) || moduleOf(target) === 'identity')
+          ? 'domain depends on the console or identity'
+          : null,
       ),
     ).toEqual([]);
   });
@@ -111,7 +123,9 @@ describe('order service modules', () => {
   it('the identity part imports nothing of the console or the domain', () => {
     expect(
       violations((file, target) =>
-        file.module === 'identity' && (isConsole(moduleOf(target)) || DOMAIN.includes(moduleOf(target))) ? 'identity depends on the console or the domain' : null,
+        file.module === 'identity' && (isConsole(moduleOf(target)) || DOMAIN.includes(moduleOf(target)))
+          ? 'identity depends on the console or the domain'
+          : null,
       ),
     ).toEqual([]);
   });

@@ -11,6 +11,7 @@ import type { KafkaClient, KafkaConsumer } from '#shared/kafka/kafka-client.ts';
 import { startPlatform, type Platform } from '../../tests/support/platform.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
 import { eventually, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
+import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let platform: Platform;
@@ -145,7 +146,7 @@ describe('operators end to end: dead letters of another service, and the saga CL
     const all = await saga('replay', '--all');
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^replayed 3 order\(s\), \d+ event\(s\) through machine v2: 0 diverged$/m);
+    expect(all.stdout).toMatch(new RegExp(`^replayed 3 order\\(s\\), \\d+ event\\(s\\) through machine v${ORDER_SAGA_VERSION}: 0 diverged$`, 'm'));
     const one = await saga('replay', failed);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain(`ok: order ${failed}, 4 events`);
@@ -156,7 +157,7 @@ describe('operators end to end: dead letters of another service, and the saga CL
 
     const out = join(mkdtempSync(join(tmpdir(), 'saga-export-')), 'order-saga.json');
     expect((await saga('export', '--format', 'json', '--out', out)).code).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ id: 'orderSaga', version: '2', initial: 'PENDING' });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ id: 'orderSaga', version: ORDER_SAGA_VERSION, initial: 'PENDING' });
     expect((await saga('export')).stdout).toMatch(/^stateDiagram-v2\n/);
   });
 });

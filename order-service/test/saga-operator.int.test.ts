@@ -11,6 +11,7 @@ import { tokenClient } from '../../scripts/lib/token-client.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { findStuckOrders } from '../src/console/operator/saga-queries.ts';
 import { orderService } from '../src/order-service.ts';
+import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 
 const dbName = 'order_operator_test';
 const prefix = `it-operator-${Date.now().toString(36)}-`;
@@ -91,7 +92,7 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
   it("reads an order's saga: state, snapshot, history and pending timers", async () => {
     const orderId = await placeOrder();
     const view = await saga(orderId);
-    expect(view).toMatchObject({ orderId, status: 'PENDING', state: 'PENDING', terminal: false, machineVersion: '2' });
+    expect(view).toMatchObject({ orderId, status: 'PENDING', state: 'PENDING', terminal: false, machineVersion: ORDER_SAGA_VERSION });
     expect(view.snapshot).toMatchObject({ value: 'PENDING', context: { orderId } });
     expect(view.history).toEqual([
       expect.objectContaining({ sequence: 1, eventType: 'OrderPlaced', source: 'http', stateBefore: null, stateAfter: 'PENDING', changed: true }),
@@ -229,6 +230,23 @@ describe('operator API on a running order service (real MariaDB, Redis, Kafka; n
     expect(await ids(now, 0)).not.toContain(waiting); // its deadline is a minute away
     expect(await ids(new Date(now.getTime() + 120_000), 30_000)).toContain(waiting);
     expect(await ids(new Date(now.getTime() + 120_000), 90_000)).not.toContain(waiting);
+
+    // A finished order is stuck only while it owes a late refund or release whose timer is overdue.
+    const owing = await placeOrder();
+    const settled = await placeOrder();
+    await service.deps.orm.em.fork().execute(
+      `update customer_order set status = 'CANCELLED', snapshot = json_set(snapshot, '$.value', 'CANCELLED'),
+         timers = json_object('refund', json_object('attempt', 1, 'deadlineAt', ?)), next_deadline_at = ? where id = ?`,
+      [new Date(now.getTime() + 60_000).toISOString(), new Date(now.getTime() + 60_000), owing],
+    );
+    await service.deps.orm.em.fork().execute(
+      `update customer_order set status = 'CANCELLED', snapshot = json_set(snapshot, '$.value', 'CANCELLED'), timers = json_object(),
+         next_deadline_at = null, updated_at = date_sub(updated_at, interval 10 minute) where id = ?`,
+      [settled],
+    );
+    expect(await ids(now, 0)).not.toContain(owing);
+    expect(await ids(new Date(now.getTime() + 120_000), 30_000)).toContain(owing);
+    expect(await ids(new Date(now.getTime() + 120_000), 30_000)).not.toContain(settled);
 
     const stuck = await call('GET', '/api/v1/sagas/stuck?olderThan=5m');
     expect(stuck.status).toBe(200);

@@ -11,6 +11,7 @@ import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } fro
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
 import { inProcessTokens } from '../../tests/support/platform-tokens.ts';
 import { orderService } from '../src/order-service.ts';
+import { owedCompensationTimerStatements } from '../src/db/order-0010-owed-compensation-timers.ts';
 import { lockSagaRowsNow } from '../src/saga/saga-rows.ts';
 import { createSagaSteps, type StepOutcome } from '../src/saga/saga-step.ts';
 
@@ -201,6 +202,35 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
     const unknown = await postOrder(service, { ...right, items: [{ ...right.items[0], productId: randomUUID() }] });
     expect(unknown.status).toBe(422);
     expect(await orderCount(service)).toBe(before);
+  });
+
+  it('gives a v2 order that owes a late refund from CANCELLED its timer (migration 0010), and the sweep re-sends the refund', async () => {
+    const orderId = await placeOrder(service);
+    const query = (sql: string, params: unknown[] = []) => service.deps.messaging.pool.query(sql, params);
+    // As machine v2 left it: cancelled, a late payment refunded once, no timer to retry the refund.
+    await query(
+      `update customer_order set status = 'CANCELLED', timers = json_object(), next_deadline_at = null,
+         snapshot = json_set(snapshot, '$.value', 'CANCELLED', '$.context.paymentMayBeTaken', true, '$.context.paymentId', ?, '$.context.attempts.refund', 1)
+       where id = ?`,
+      [randomUUID(), orderId],
+    );
+    for (const statement of owedCompensationTimerStatements) await query(statement);
+    const [row] = rowsOf<{ timers: string; due: number }>(
+      await query('select timers, next_deadline_at <= utc_timestamp(3) as due from customer_order where id = ?', [orderId]),
+    );
+    expect(JSON.parse(row.timers)).toMatchObject({ refund: { attempt: 1 } });
+    expect(Number(row.due)).toBe(1);
+    // Run again: nothing changes for an order that has its timer.
+    for (const statement of owedCompensationTimerStatements) await query(statement);
+    const refunds = await eventually(
+      async () =>
+        rowsOf<{ type: string }>(await query("select type from outbox_message where message_key = ? and type = 'RefundPayment'", [orderId])),
+      (rows) => rows.length > 0,
+    );
+    expect(refunds.length).toBeGreaterThanOrEqual(1);
+    const [after] = rowsOf<{ status: string; timers: string }>(await query('select status, timers from customer_order where id = ?', [orderId]));
+    expect(after.status).toBe('CANCELLED');
+    expect(JSON.parse(after.timers)).toMatchObject({ refund: { attempt: 2 } });
   });
 
   it('dead-letters a reply for an order it does not know', async () => {

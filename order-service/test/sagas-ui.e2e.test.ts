@@ -7,6 +7,7 @@ import { customers, orderBody, platformClient, products, type PlatformClient } f
 import { DEFAULT_ADMIN_PASSWORD } from '../src/identity/auth-settings.ts';
 import { orderSagaChart } from '../src/console/operator/machine-facts.ts';
 import { geometryOfRenderedChart, readabilityProblems } from './statechart-geometry.ts';
+import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 
 // Debian's Chromium (scripts/lib/ensure-chromium.sh installs it); no browser is ever downloaded.
 const chromiumPath = '/usr/bin/chromium';
@@ -131,7 +132,7 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     expect(failed!.cells[5]).toContain('ReleaseStock');
     expect(failed!.cells[5]).toContain('set timer release #1');
     expect(released!.cells[4]).toBe('CANCELLING.releasingStock → CANCELLED');
-    expect(rows.every((row) => row.cells[6] === 'changed' && row.cells[7] === 'v2')).toBe(true);
+    expect(rows.every((row) => row.cells[6] === 'changed' && row.cells[7] === `v${ORDER_SAGA_VERSION}`)).toBe(true);
     expect(await page.textContent('#pending-timers tbody')).toContain('the saga is finished');
     expect(await page.locator('#compensate-form').count()).toBe(0);
     await page.screenshot({ path: `${screenshots}sagas-order-payment-failed.png`, fullPage: true });

@@ -7,6 +7,7 @@
 // see this order's commands in the order they were sent.
 import { createSagaContext } from './saga-context.ts';
 import { refundPayment, releaseStock } from './saga-commands.ts';
+import type { OrderSagaContext } from './saga-types.ts';
 import {
   anomaly,
   compensation,
@@ -20,14 +21,18 @@ import {
   noteReason,
   recordReason,
   rememberPayment,
+  retryCompensationWhileOwed,
   retryForever,
   retryThenCompensate,
   sagaSetup,
-  sendCommand,
+  settleCompensation,
+  startCompensation,
 } from './order-saga.setup.ts';
 
 // 2: an unanswered compensation's retries back off (doubling past maxAttempts, up to an hour) instead of one every timeout.
-export const ORDER_SAGA_VERSION = '2';
+// 3: a release or refund sent from CANCELLED (late StockReserved / PaymentCompleted) arms its timer and is re-sent, with
+//    the same back-off, until answered; before, it was sent once, with no deadline.
+export const ORDER_SAGA_VERSION = '3';
 
 const noInputContext = createSagaContext({ orderId: '', customerId: '', items: [], price: 0 });
 
@@ -35,6 +40,11 @@ const NOT_ASKED = 'reply to a command this order has not sent';
 const DUPLICATE = 'duplicate of a reply already handled';
 const SUPERSEDED = 'late reply of an earlier attempt; the saga has moved on';
 const NOT_WAITING = 'timer of a step this order is not waiting for';
+
+// What CANCELLED sends for a late reply, on the first attempt and on every retry.
+const lateRelease = () => releaseStock('stock reserved after the order was cancelled');
+const lateRefund = ({ context }: { context: OrderSagaContext }) =>
+  refundPayment(context, 'payment completed after the order was cancelled');
 
 export const orderSagaMachine = sagaSetup.createMachine({
   id: 'orderSaga',
@@ -194,6 +204,9 @@ export const orderSagaMachine = sagaSetup.createMachine({
       },
     },
 
+    // Terminal: the order stays CANCELLED. A late reservation or charge is still compensated like
+    // in CANCELLING (its timer armed, re-sent with back-off until answered), without leaving it;
+    // so a CANCELLED order has a release or refund timer pending exactly while one is owed.
     CANCELLED: {
       tags: ['terminal'],
       on: {
@@ -204,19 +217,23 @@ export const orderSagaMachine = sagaSetup.createMachine({
             actions: [
               markStock(true),
               noteAnomaly('stock reserved after cancellation; released'),
-              sendCommand(() => releaseStock('stock reserved after the order was cancelled')),
+              ...startCompensation('release', lateRelease),
             ],
             meta: compensation,
           },
         ],
         StockReleased: [
-          { guard: 'stockMayBeReserved', actions: markStock(false), meta: compensation },
+          { guard: 'stockMayBeReserved', actions: [markStock(false), ...settleCompensation('release')], meta: compensation },
           { description: DUPLICATE, meta: ignored },
         ],
         StockReleaseRefused: [
           {
             guard: 'stockMayBeReserved',
-            actions: [markStock(false), noteAnomaly('late release refused; stock taken on a cancelled order')],
+            actions: [
+              markStock(false),
+              noteAnomaly('late release refused; stock taken on a cancelled order'),
+              ...settleCompensation('release'),
+            ],
             meta: anomaly,
           },
           { description: DUPLICATE, meta: ignored },
@@ -229,18 +246,19 @@ export const orderSagaMachine = sagaSetup.createMachine({
             actions: [
               rememberPayment(),
               noteAnomaly('payment completed after cancellation; refunded'),
-              sendCommand(({ context }) => refundPayment(context, 'payment completed after the order was cancelled')),
+              ...startCompensation('refund', lateRefund),
             ],
             meta: compensation,
           },
         ],
         PaymentRefunded: [
-          { guard: 'paymentMayBeTaken', actions: markPayment(false), meta: compensation },
+          { guard: 'paymentMayBeTaken', actions: [markPayment(false), ...settleCompensation('refund')], meta: compensation },
           { description: DUPLICATE, meta: ignored },
         ],
+        ReleaseTimedOut: retryCompensationWhileOwed('release', lateRelease),
+        RefundTimedOut: retryCompensationWhileOwed('refund', lateRefund),
         ...ignore(SUPERSEDED, 'StockRejected', 'StockConfirmRejected', 'PaymentFailed'),
         ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
-        ...ignore(NOT_WAITING, 'ReleaseTimedOut', 'RefundTimedOut'),
       },
     },
   },

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { orderSagaMachine } from './order-saga.machine.ts';
-import { orderStatusOf, startOrderSaga } from './order-saga.ts';
-import { commandsOf, ev, orderInput, run, send, start } from './saga-test-kit.ts';
+import { isTerminal, orderStatusOf, startOrderSaga } from './order-saga.ts';
+import {
+  commandsOf,
+  ev,
+  firing,
+  orderInput,
+  pendingTimersAfter,
+  run,
+  runSteps,
+  send,
+  sendAll,
+  start,
+} from './saga-test-kit.ts';
+import type { Step } from './saga-test-kit.ts';
 
 describe('happy path', () => {
   it('PENDING entry reserves stock and arms the reservation timer', () => {
@@ -188,6 +200,8 @@ describe('timeouts', () => {
     ['PAID', [ev.stockReserved, ev.paymentCompleted], ev.releaseTimedOut],
     ['releasingStock', [ev.cancellationRequested], ev.refundTimedOut],
     ['CONFIRMED', [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed], ev.confirmationTimedOut],
+    ['CANCELLED owing nothing (release)', [ev.stockRejected], ev.releaseTimedOut],
+    ['CANCELLED owing nothing (refund)', [ev.stockReserved, ev.paymentFailed, ev.stockReleased], ev.refundTimedOut],
   ] as const)('a stale timer in %s is an explicit no-op', (_, events, stale) => {
     const { snapshot } = run(events);
     const [next, actions] = transition(orderSagaMachine, snapshot, stale);
@@ -213,7 +227,7 @@ describe('late and duplicate replies', () => {
     expect(actions).toEqual([]);
   });
 
-  it('a payment completed after cancellation is refunded once, and the order stays CANCELLED', () => {
+  it('a payment completed after cancellation is refunded, with a deadline, and the order stays CANCELLED', () => {
     const cancelled = run([ev.stockReserved, ev.paymentFailed, ev.stockReleased]);
     const late = send(cancelled.snapshot, ev.paymentCompleted);
     expect(late.snapshot.value).toBe('CANCELLED');
@@ -223,10 +237,12 @@ describe('late and duplicate replies', () => {
         command: 'RefundPayment',
         payload: { customerId: 'customer-1', reason: 'payment completed after the order was cancelled' },
       },
+      { kind: 'setTimer', timer: 'refund', delayMs: 10_000, attempt: 1 },
     ]);
     expect(send(late.snapshot, ev.paymentCompleted).effects).toEqual([]);
     const refunded = send(late.snapshot, ev.paymentRefunded);
     expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+    expect(refunded.effects).toEqual([{ kind: 'clearTimer', timer: 'refund' }]);
     expect(send(refunded.snapshot, ev.paymentCompleted).effects).toEqual([]);
   });
 
@@ -246,6 +262,7 @@ describe('late and duplicate replies', () => {
     expect(late.snapshot.value).toBe('CANCELLED');
     expect(late.effects).toEqual([
       { kind: 'command', command: 'ReleaseStock', payload: { reason: 'stock reserved after the order was cancelled' } },
+      { kind: 'setTimer', timer: 'release', delayMs: 10_000, attempt: 1 },
     ]);
     expect(send(late.snapshot, ev.stockReserved).effects).toEqual([]);
   });
@@ -256,6 +273,145 @@ describe('late and duplicate replies', () => {
     expect(released.snapshot.value).toBe('CONFIRMED');
     expect(released.effects).toEqual([]);
     expect(released.snapshot.context.anomalies).toEqual(['stock released on a confirmed order']);
+  });
+});
+
+describe('compensation sent from CANCELLED (late replies)', () => {
+  const refundReason = 'payment completed after the order was cancelled';
+  const releaseReason = 'stock reserved after the order was cancelled';
+  const refund = { kind: 'command', command: 'RefundPayment', payload: { customerId: 'customer-1', reason: refundReason } };
+  const release = { kind: 'command', command: 'ReleaseStock', payload: { reason: releaseReason } };
+  /** Cancelled after a release, owing nothing: what a late reply finds. */
+  const cancelledEvents = [ev.stockReserved, ev.paymentFailed, ev.stockReleased];
+  const settings = { release: { maxAttempts: 2, timeoutMs: 1_000 }, refund: { maxAttempts: 2, timeoutMs: 1_000 } };
+
+  /** Fires whatever release/refund timer is pending `times` times, as the order service would. */
+  function fireRepeatedly(from: Step, timer: 'release' | 'refund', times: number): Step[] {
+    const steps: Step[] = [];
+    let pending = pendingTimersAfter([from]);
+    for (let i = 0; i < times; i++) {
+      const step = send(steps.at(-1)?.snapshot ?? from.snapshot, firing(timer, pending[timer]!.attempt));
+      pending = pendingTimersAfter([step], pending);
+      steps.push(step);
+    }
+    return steps;
+  }
+
+  it('a late PaymentCompleted arms the refund timer, with the refund step settings', () => {
+    const late = send(run(cancelledEvents, settings).snapshot, ev.paymentCompleted);
+    expect(late.effects).toEqual([refund, { kind: 'setTimer', timer: 'refund', delayMs: 1_000, attempt: 1 }]);
+    expect(late.snapshot.value).toBe('CANCELLED');
+    expect(isTerminal(late.snapshot)).toBe(true);
+    expect(late.snapshot.can(ev.cancellationRequested)).toBe(false);
+    expect(late.snapshot.context.attempts.refund).toBe(1);
+  });
+
+  it('RefundTimedOut re-sends the same refund and re-arms with back-off while the money is owed', () => {
+    const late = send(run(cancelledEvents, settings).snapshot, ev.paymentCompleted);
+    const retries = fireRepeatedly(late, 'refund', 4);
+    expect(retries.map((step) => step.snapshot.value)).toEqual(Array(4).fill('CANCELLED'));
+    expect(retries.map((step) => step.effects)).toEqual(
+      [2, 3, 4, 5].map((attempt, i) => [refund, { kind: 'setTimer', timer: 'refund', delayMs: [1_000, 2_000, 4_000, 8_000][i], attempt }]),
+    );
+    expect(retries.at(-1)!.snapshot.context.anomalies).toEqual([
+      'payment completed after cancellation; refunded',
+      'RefundPayment still unanswered after 2 attempts; retrying with a wait doubling from 1000 ms up to an hour',
+    ]);
+    expect(pendingTimersAfter([late, ...retries])).toEqual({ refund: { attempt: 5, delayMs: 8_000 } });
+  });
+
+  it('an unanswered late refund never gives up and waits at most an hour, like every compensation', () => {
+    const late = send(run(cancelledEvents).snapshot, ev.paymentCompleted);
+    const delays = fireRepeatedly(late, 'refund', 40).map((step) => pendingTimersAfter([step]).refund!.delayMs);
+    expect(delays.slice(0, 9)).toEqual(Array(9).fill(10_000));
+    expect(delays[9]).toBe(20_000);
+    expect(delays.at(-1)).toBe(60 * 60_000);
+  });
+
+  it('PaymentRefunded clears the refund timer, also after retries; a later firing changes nothing', () => {
+    const late = send(run(cancelledEvents, settings).snapshot, ev.paymentCompleted);
+    const retries = fireRepeatedly(late, 'refund', 2);
+    const refunded = send(retries.at(-1)!.snapshot, ev.paymentRefunded);
+    expect(refunded.effects).toEqual([{ kind: 'clearTimer', timer: 'refund' }]);
+    expect(refunded.snapshot.value).toBe('CANCELLED');
+    expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+    expect(pendingTimersAfter([late, ...retries, refunded])).toEqual({});
+    // A timer job that still fires (the current attempt's, or an earlier one's) is a no-op.
+    for (const event of [firing('refund', 3), firing('refund', 1), ev.refundTimedOut, ev.paymentRefunded]) {
+      const [next, actions] = transition(orderSagaMachine, refunded.snapshot, event);
+      expect(next, event.type).toBe(refunded.snapshot);
+      expect(actions).toEqual([]);
+    }
+  });
+
+  it('a late StockReserved arms the release timer; ReleaseTimedOut re-sends with back-off; StockReleased clears it', () => {
+    const late = send(run([ev.reservationTimedOut, ev.stockRejected], settings).snapshot, ev.stockReserved);
+    expect(late.effects).toEqual([release, { kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 1 }]);
+    const retries = fireRepeatedly(late, 'release', 3);
+    expect(retries.map((step) => step.effects)).toEqual(
+      [2, 3, 4].map((attempt, i) => [release, { kind: 'setTimer', timer: 'release', delayMs: [1_000, 2_000, 4_000][i], attempt }]),
+    );
+    const released = send(retries.at(-1)!.snapshot, ev.stockReleased);
+    expect(released.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    expect(released.snapshot.value).toBe('CANCELLED');
+    expect(released.snapshot.context.stockMayBeReserved).toBe(false);
+    expect(pendingTimersAfter([late, ...retries, released])).toEqual({});
+    const [next, actions] = transition(orderSagaMachine, released.snapshot, firing('release', 4));
+    expect(next).toBe(released.snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('a refused late release clears the release timer too (and records the anomaly)', () => {
+    const late = send(run([ev.stockRejected]).snapshot, ev.stockReserved);
+    const refused = send(late.snapshot, ev.stockReleaseRefused);
+    expect(refused.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    expect(refused.snapshot.context.anomalies).toContain('late release refused; stock taken on a cancelled order');
+    expect(pendingTimersAfter([late, refused])).toEqual({});
+  });
+
+  it('a duplicate late reply adds no second timer and re-sends nothing', () => {
+    const cancelled = run(cancelledEvents).snapshot;
+    const steps = sendAll(cancelled, [ev.paymentCompleted, ev.paymentCompleted, ev.stockReserved, ev.stockReserved, ev.paymentCompleted]);
+    expect(steps.map((step) => commandsOf(step.effects))).toEqual([['RefundPayment'], [], ['ReleaseStock'], [], []]);
+    expect(steps.flatMap((step) => step.effects).filter((effect) => effect.kind === 'setTimer')).toHaveLength(2);
+    expect(pendingTimersAfter(steps)).toEqual({ refund: { attempt: 1, delayMs: 10_000 }, release: { attempt: 1, delayMs: 10_000 } });
+    // And a duplicate arriving between retries leaves the back-off where it is.
+    const retried = fireRepeatedly(steps[0]!, 'refund', 1)[0]!;
+    const [next, actions] = transition(orderSagaMachine, retried.snapshot, ev.paymentCompleted);
+    expect(next).toBe(retried.snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('a release and a refund owed at once keep a timer each; answering one leaves the other firing', () => {
+    const both = sendAll(run(cancelledEvents).snapshot, [ev.stockReserved, ev.paymentCompleted]);
+    expect(pendingTimersAfter(both)).toEqual({ release: { attempt: 1, delayMs: 10_000 }, refund: { attempt: 1, delayMs: 10_000 } });
+    const released = send(both.at(-1)!.snapshot, ev.stockReleased);
+    expect(released.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    const retried = send(released.snapshot, firing('refund', 1));
+    expect(commandsOf(retried.effects)).toEqual(['RefundPayment']);
+    expect(pendingTimersAfter([...both, released, retried])).toEqual({ refund: { attempt: 2, delayMs: 10_000 } });
+  });
+
+  it('a late compensation counts its attempts afresh, whatever CANCELLING used before', () => {
+    const cancelling = [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmRejected, ev.stockReleased];
+    const steps = runSteps([...cancelling, firing('refund', 1), firing('refund', 2), ev.paymentRefunded], settings);
+    const cancelled = steps.at(-1)!;
+    expect(cancelled.snapshot.value).toBe('CANCELLED');
+    expect(cancelled.snapshot.context.attempts.refund).toBe(3);
+    const late = send(cancelled.snapshot, { type: 'PaymentCompleted', paymentId: 'payment-2' });
+    expect(late.effects).toEqual([refund, { kind: 'setTimer', timer: 'refund', delayMs: 1_000, attempt: 1 }]);
+    // A timer of CANCELLING's refund that was already cleared is stale for the new one.
+    const [next, actions] = transition(orderSagaMachine, late.snapshot, firing('refund', 3));
+    expect(next).toBe(late.snapshot);
+    expect(actions).toEqual([]);
+  });
+
+  it('another charge while a late refund is owed re-sends it and re-arms the one refund timer', () => {
+    const late = send(run(cancelledEvents).snapshot, ev.paymentCompleted);
+    const retried = fireRepeatedly(late, 'refund', 2);
+    const again = send(retried.at(-1)!.snapshot, { type: 'PaymentCompleted', paymentId: 'payment-2' });
+    expect(again.effects).toEqual([refund, { kind: 'setTimer', timer: 'refund', delayMs: 10_000, attempt: 1 }]);
+    expect(pendingTimersAfter([late, ...retried, again])).toEqual({ refund: { attempt: 1, delayMs: 10_000 } });
   });
 });
 
@@ -317,6 +473,10 @@ describe('XState 5 representation', () => {
     const kinds = pending.transitions.get('ReservationTimedOut')!.map((t) => t.meta?.kind);
     expect(kinds).toEqual(['ignored', 'timeout', 'timeout']);
     expect(pending.transitions.get('CancellationRequested')![0]!.meta).toEqual({ kind: 'compensation' });
+    const cancelled = orderSagaMachine.root.states.CANCELLED!;
+    for (const timeout of ['ReleaseTimedOut', 'RefundTimedOut']) {
+      expect(cancelled.transitions.get(timeout)!.map((t) => t.meta?.kind)).toEqual(['ignored', 'timeout', 'ignored']);
+    }
   });
 
   it('copies settings into context so replays do not depend on current defaults', () => {

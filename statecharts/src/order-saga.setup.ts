@@ -115,7 +115,10 @@ export const enterStep = (step: SagaStep) =>
 /** ...and disarms it on exit, so no way out of a waiting state can leave a timer behind. */
 export const leaveStep = (step: SagaStep) => [{ type: 'clearTimer', params: { timer: step } }] as const;
 
-const retry = (step: SagaStep) => [{ type: 'countRetry', params: { step } }, sendStepCommand(step), armTimer(step)] as const;
+type StepCommand = ReturnType<typeof sendCommand>;
+
+const retry = (step: SagaStep, command: StepCommand = sendStepCommand(step)) =>
+  [{ type: 'countRetry', params: { step } }, command, armTimer(step)] as const;
 
 const staleTimer = (step: SagaStep) =>
   ({
@@ -143,6 +146,40 @@ export const retryForever = (step: SagaStep) =>
   [
     staleTimer(step),
     { actions: [{ type: 'noteUnansweredCompensation', params: { step } }, ...retry(step)], meta: timeout },
+  ] as const;
+
+/**
+ * Compensation sent from a terminal state (a reply that arrives after the order was cancelled)
+ * is a step like the CANCELLING ones, without a state of its own: it starts its attempts, sends
+ * its command and arms the step's timer in the transition, the order staying where it is.
+ */
+type CompensationStep = Extract<SagaStep, 'release' | 'refund'>;
+
+/** While this holds, the compensation of the step is still owed (and its timer pending). */
+const OWED: Record<CompensationStep, 'stockMayBeReserved' | 'paymentMayBeTaken'> = {
+  release: 'stockMayBeReserved',
+  refund: 'paymentMayBeTaken',
+};
+
+export const startCompensation = (step: CompensationStep, build: (args: ParamArgs) => SagaCommand) =>
+  [{ type: 'startAttempts', params: { step } }, sendCommand(build), armTimer(step)] as const;
+
+/** The answer came (done or refused): nothing is owed any more, so its timer goes. */
+export const settleCompensation = (step: CompensationStep) => leaveStep(step);
+
+/**
+ * Its timer: re-sent, with the same back-off as every compensation, for as long as it is owed. A
+ * timer of a compensation already answered (or never sent) changes nothing.
+ */
+export const retryCompensationWhileOwed = (step: CompensationStep, build: (args: ParamArgs) => SagaCommand) =>
+  [
+    staleTimer(step),
+    {
+      guard: OWED[step],
+      actions: [{ type: 'noteUnansweredCompensation', params: { step } }, ...retry(step, sendCommand(build))],
+      meta: timeout,
+    },
+    { description: 'timer of a compensation no longer owed', meta: ignored },
   ] as const;
 
 /** An explicit no-op: the event is understood here and deliberately changes nothing. */

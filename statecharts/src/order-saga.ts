@@ -42,7 +42,11 @@ export function orderStatusOf(snapshot: { value: StateValue }): OrderStatus {
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as OrderStatus;
 }
 
-/** CONFIRMED and CANCELLED: no timer pending, only late replies left to absorb. */
+/**
+ * CONFIRMED and CANCELLED: the order's outcome is decided and no forward step waits. Not "no timer
+ * pending": a CANCELLED order that receives a late StockReserved or PaymentCompleted releases or
+ * refunds it and keeps that compensation's timer (release, refund) until the answer comes.
+ */
 export function isTerminal(snapshot: OrderSagaSnapshot): boolean {
   return snapshot.hasTag('terminal');
 }

@@ -9,7 +9,7 @@ import {
   restoreOrderSaga,
   startOrderSaga,
 } from './order-saga.ts';
-import type { OrderSagaSnapshot } from './order-saga.ts';
+import type { OrderSagaSnapshot, PersistedOrderSaga } from './order-saga.ts';
 import { ev, orderInput, run } from './saga-test-kit.ts';
 import type { OrderSagaEvent } from './saga-types.ts';
 
@@ -74,6 +74,97 @@ describe('persisting and restoring', () => {
   it('rejects a stored state the machine does not know', () => {
     const persisted = persistOrderSaga(run([]).snapshot);
     expect(() => restoreOrderSaga({ ...persisted, value: 'SHIPPED' })).toThrow(/'SHIPPED' does not exist/);
+  });
+});
+
+describe('orders stored by machine v2 (a late compensation sent once, without a timer)', () => {
+  // Written by the v2 machine (git show <v2>:statecharts/src/order-saga.machine.ts): a CANCELLED order
+  // that refunded a late charge, and one that released a late reservation; neither armed a timer.
+  const settings = {
+    reservation: { timeoutMs: 10_000, maxAttempts: 3 },
+    payment: { timeoutMs: 10_000, maxAttempts: 3 },
+    confirmation: { timeoutMs: 10_000, maxAttempts: 3 },
+    release: { timeoutMs: 10_000, maxAttempts: 10 },
+    refund: { timeoutMs: 10_000, maxAttempts: 10 },
+  };
+  const stored = (context: Partial<PersistedOrderSaga['context']>): PersistedOrderSaga =>
+    JSON.parse(
+      JSON.stringify({
+        status: 'active',
+        value: 'CANCELLED',
+        historyValue: {},
+        context: {
+          orderId: 'order-1',
+          customerId: 'customer-1',
+          items: orderInput.items,
+          price: 10_000,
+          settings,
+          ...context,
+        },
+        children: {},
+      }),
+    );
+  const owingRefund = stored({
+    failureMessages: ['payment failed: insufficient funds'],
+    anomalies: ['payment completed after cancellation; refunded'],
+    attempts: { reservation: 1, payment: 1, confirmation: 0, release: 1, refund: 0 },
+    paymentId: 'payment-1',
+    stockMayBeReserved: false,
+    paymentMayBeTaken: true,
+    confirmationRequested: false,
+  });
+  const owingRelease = stored({
+    failureMessages: ['stock rejected: out of stock'],
+    anomalies: ['stock reserved after cancellation; released'],
+    attempts: { reservation: 1, payment: 0, confirmation: 0, release: 0, refund: 0 },
+    paymentId: null,
+    stockMayBeReserved: true,
+    paymentMayBeTaken: false,
+    confirmationRequested: false,
+  });
+
+  it('restore as terminal CANCELLED orders', () => {
+    for (const persisted of [owingRefund, owingRelease]) {
+      const snapshot = restoreOrderSaga(persisted);
+      expect(orderStatusOf(snapshot)).toBe('CANCELLED');
+      expect(isTerminal(snapshot)).toBe(true);
+      expect(persistOrderSaga(snapshot)).toEqual(persisted);
+    }
+  });
+
+  it('settle when the answer to the v2 command comes (clearing a timer they never had, which the order service ignores)', () => {
+    const refunded = advanceOrderSaga(restoreOrderSaga(owingRefund), ev.paymentRefunded);
+    expect(refunded.effects).toEqual([{ kind: 'clearTimer', timer: 'refund' }]);
+    expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+    const released = advanceOrderSaga(restoreOrderSaga(owingRelease), ev.stockReleased);
+    expect(released.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    expect(released.snapshot.context.stockMayBeReserved).toBe(false);
+  });
+
+  it('ignore duplicates of the late reply, as v2 did (no timer is armed by them)', () => {
+    expect(advanceOrderSaga(restoreOrderSaga(owingRefund), ev.paymentCompleted)).toMatchObject({ changed: false, effects: [] });
+    expect(advanceOrderSaga(restoreOrderSaga(owingRelease), ev.stockReserved)).toMatchObject({ changed: false, effects: [] });
+  });
+
+  it('join the v3 retries once a timer is given to them with the attempt their context holds', () => {
+    // What a data fix in the order service would add: timers.refund = { attempt: context.attempts.refund, deadline: now }.
+    const retried = advanceOrderSaga(restoreOrderSaga(owingRefund), { type: 'RefundTimedOut', attempt: 0 });
+    expect(retried.effects).toEqual([
+      {
+        kind: 'command',
+        command: 'RefundPayment',
+        payload: { customerId: 'customer-1', reason: 'payment completed after the order was cancelled' },
+      },
+      { kind: 'setTimer', timer: 'refund', delayMs: 10_000, attempt: 1 },
+    ]);
+    expect(orderStatusOf(retried.snapshot)).toBe('CANCELLED');
+    const released = advanceOrderSaga(restoreOrderSaga(owingRelease), { type: 'ReleaseTimedOut', attempt: 0 });
+    expect(released.effects).toEqual([
+      { kind: 'command', command: 'ReleaseStock', payload: { reason: 'stock reserved after the order was cancelled' } },
+      { kind: 'setTimer', timer: 'release', delayMs: 10_000, attempt: 1 },
+    ]);
+    // Another attempt than the context's is stale, as everywhere.
+    expect(advanceOrderSaga(restoreOrderSaga(owingRefund), { type: 'RefundTimedOut', attempt: 3 })).toMatchObject({ changed: false, effects: [] });
   });
 });
 

@@ -23,6 +23,7 @@ export type SagaStateId =
   | 'CANCELLING.refundingPayment'
   | 'CANCELLED';
 
+/** The timer of the step a state waits for (terminal states wait for none). */
 export const WAITING_TIMER_OF: Record<SagaStateId, SagaTimer | null> = {
   PENDING: 'reservation',
   RESERVED: 'payment',
@@ -32,6 +33,20 @@ export const WAITING_TIMER_OF: Record<SagaStateId, SagaTimer | null> = {
   'CANCELLING.refundingPayment': 'refund',
   CANCELLED: null,
 };
+
+/** The command each timer's step sends: arming the timer and sending the command go together. */
+const COMMAND_OF_TIMER: Record<SagaTimer, SagaCommandName> = {
+  reservation: 'ReserveStock',
+  payment: 'ChargePayment',
+  confirmation: 'ConfirmStock',
+  release: 'ReleaseStock',
+  refund: 'RefundPayment',
+};
+
+const TIMER_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_TIMER).map(([timer, command]) => [command, timer])) as Record<
+  SagaCommandName,
+  SagaTimer
+>;
 
 const STATES_OF_COMMAND: Record<SagaCommandName, SagaStateId[]> = {
   ReserveStock: ['PENDING'],
@@ -59,10 +74,28 @@ export function stateIdOf(snapshot: OrderSagaSnapshot): SagaStateId {
   return `${parent}.${child}` as SagaStateId;
 }
 
+/**
+ * The timers that must be pending after a step: the waiting state's own; none in CONFIRMED; in
+ * CANCELLED (terminal, yet late replies are still compensated there) the timer of each
+ * compensation still owed — release while the stock may be reserved, refund while money may be
+ * taken — and no other.
+ */
+export function expectedTimersOf(snapshot: OrderSagaSnapshot): SagaTimer[] {
+  const state = stateIdOf(snapshot);
+  const waiting = WAITING_TIMER_OF[state];
+  if (waiting) return [waiting];
+  if (state !== 'CANCELLED') return [];
+  const { stockMayBeReserved, paymentMayBeTaken } = snapshot.context;
+  return [...(stockMayBeReserved ? (['release'] as const) : []), ...(paymentMayBeTaken ? (['refund'] as const) : [])];
+}
+
+const TERMINAL_STATES: readonly SagaStateId[] = ['CONFIRMED', 'CANCELLED'];
+
 export function pathViolations(steps: readonly PathStep[]): string[] {
   const violations: string[] = [];
   const pendingTimers = new Set<SagaTimer>();
   const sent = new Set<SagaCommandName>();
+  let terminalState: SagaStateId | null = null;
 
   steps.forEach((step, index) => {
     const state = stateIdOf(step.after);
@@ -81,6 +114,11 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
         if (effect.command === 'ChargePayment' && effect.payload.amount !== context.price) {
           violations.push(`${where}: charged ${effect.payload.amount} for an order of ${context.price}`);
         }
+        // Every command has a deadline: one sent without its timer is lost silently if it or its reply is.
+        const timer = TIMER_OF_COMMAND[effect.command];
+        if (!step.effects.some((other) => other.kind === 'setTimer' && other.timer === timer)) {
+          violations.push(`${where}: ${effect.command} sent without arming the ${timer} timer`);
+        }
         sent.add(effect.command);
       } else if (effect.kind === 'setTimer') {
         if (pendingTimers.has(effect.timer) && eventType !== TIMEOUT_EVENT_OF[effect.timer]) {
@@ -98,6 +136,9 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
         if (effect.attempt > maxAttempts && (effect.timer === 'reservation' || effect.timer === 'payment' || effect.timer === 'confirmation')) {
           violations.push(`${where}: forward step ${effect.timer} retried past its ${maxAttempts} attempts`);
         }
+        if (!step.effects.some((other) => other.kind === 'command' && other.command === COMMAND_OF_TIMER[effect.timer])) {
+          violations.push(`${where}: ${effect.timer} timer armed without sending ${COMMAND_OF_TIMER[effect.timer]}`);
+        }
         pendingTimers.add(effect.timer);
       } else {
         if (!pendingTimers.has(effect.timer)) violations.push(`${where}: cleared ${effect.timer} timer that was not pending`);
@@ -105,11 +146,14 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
       }
     }
 
-    const expected = WAITING_TIMER_OF[state];
-    const pending = [...pendingTimers];
-    if (expected ? pending.length !== 1 || pending[0] !== expected : pending.length !== 0) {
-      violations.push(`${where}: pending timers [${pending.join(', ')}], state waits for ${expected ?? 'nothing'}`);
+    const expected = expectedTimersOf(step.after);
+    const pending = [...pendingTimers].sort();
+    if (pending.join() !== [...expected].sort().join()) {
+      violations.push(`${where}: pending timers [${pending.join(', ')}], state waits for ${expected.join(', ') || 'nothing'}`);
     }
+    // Terminal means the outcome is decided: late compensation happens inside the terminal state.
+    if (terminalState && state !== terminalState) violations.push(`${where}: left terminal state ${terminalState}`);
+    if (TERMINAL_STATES.includes(state)) terminalState = state;
     for (const forwardStep of FORWARD_STEPS) {
       if (context.attempts[forwardStep] > context.settings[forwardStep].maxAttempts) {
         violations.push(`${where}: ${forwardStep} attempted more than maxAttempts`);

@@ -4,7 +4,8 @@ import { orderSagaMachine } from './order-saga.machine.ts';
 import { toSagaEffects } from './saga-effects.ts';
 import type { SagaEffect } from './saga-effects.ts';
 import type { OrderSagaSnapshot } from './order-saga.ts';
-import type { OrderSagaEvent, OrderSagaInput, SagaSettingsInput } from './saga-types.ts';
+import { TIMEOUT_EVENT_OF } from './saga-types.ts';
+import type { OrderSagaEvent, OrderSagaInput, SagaSettingsInput, SagaTimer } from './saga-types.ts';
 
 export const orderInput: OrderSagaInput = {
   orderId: 'order-1',
@@ -54,9 +55,41 @@ export function send(snapshot: OrderSagaSnapshot, event: OrderSagaEvent): Step {
 
 /** Starts an order and feeds it `events`; returns the last step. */
 export function run(events: readonly OrderSagaEvent[], settings?: SagaSettingsInput): Step {
-  let step = start(settings);
-  for (const event of events) step = send(step.snapshot, event);
-  return step;
+  return runSteps(events, settings).at(-1)!;
+}
+
+/** Starts an order and feeds it `events`; returns every step, the start first. */
+export function runSteps(events: readonly OrderSagaEvent[], settings?: SagaSettingsInput): Step[] {
+  const steps = [start(settings)];
+  for (const event of events) steps.push(send(steps.at(-1)!.snapshot, event));
+  return steps;
+}
+
+/** Feeds `events` to an order in hand; returns every step after it. */
+export function sendAll(snapshot: OrderSagaSnapshot, events: readonly OrderSagaEvent[]): Step[] {
+  const steps: Step[] = [];
+  for (const event of events) steps.push(send(steps.at(-1)?.snapshot ?? snapshot, event));
+  return steps;
+}
+
+export type PendingTimers = Partial<Record<SagaTimer, { attempt: number; delayMs: number }>>;
+
+/**
+ * The timers pending after these steps, kept as the order service keeps them in the order row:
+ * setTimer replaces the pending timer of its name, clearTimer removes it.
+ */
+export function pendingTimersAfter(steps: readonly Step[], pending: PendingTimers = {}): PendingTimers {
+  const timers = { ...pending };
+  for (const effect of steps.flatMap((step) => step.effects)) {
+    if (effect.kind === 'setTimer') timers[effect.timer] = { attempt: effect.attempt, delayMs: effect.delayMs };
+    if (effect.kind === 'clearTimer') delete timers[effect.timer];
+  }
+  return timers;
+}
+
+/** The timeout event of the timer pending now, as the order service fires it (with its attempt). */
+export function firing(timer: SagaTimer, attempt: number): OrderSagaEvent {
+  return { type: TIMEOUT_EVENT_OF[timer], attempt };
 }
 
 export function commandsOf(effects: readonly SagaEffect[]): string[] {

@@ -63,20 +63,28 @@ export interface OverdueOrder {
   pendingTimers: number;
 }
 
-/** Orders of these statuses whose oldest pending deadline — or, with none, last update — is before `cutoff`, oldest first. */
-export async function findOverdueOrders(
-  em: Em,
-  options: { statuses: readonly string[]; cutoff: Date; limit: number },
-): Promise<OverdueOrder[]> {
-  const rows = await em.fork().execute<{ id: string; oldest_deadline: unknown; timers: number | string }[]>(
-    `select o.id, o.next_deadline_at as oldest_deadline, json_length(o.timers) as timers
-       from customer_order o
-      where o.status in (${options.statuses.map(() => '?').join(', ')})
-        and coalesce(o.next_deadline_at, o.updated_at) < ?
-      order by coalesce(o.next_deadline_at, o.updated_at)
-      limit ?`,
-    [...options.statuses, options.cutoff, options.limit],
-  );
+/**
+ * Orders whose oldest pending deadline lies before `cutoff` (any status: a cancelled order may still
+ * owe a refund or release), and orders of the waiting `statuses` with no deadline whose last update
+ * does; oldest first.
+ */
+export async function findOverdueOrders(em: Em, options: { statuses: readonly string[]; cutoff: Date; limit: number }): Promise<OverdueOrder[]> {
+  type Row = { id: string; since: unknown; oldest_deadline: unknown; timers: number | string };
+  const [late, idle] = await Promise.all([
+    em.fork().execute<Row[]>(
+      `select id, next_deadline_at as since, next_deadline_at as oldest_deadline, json_length(timers) as timers
+         from customer_order where next_deadline_at < ? order by next_deadline_at limit ?`,
+      [options.cutoff, options.limit],
+    ),
+    em.fork().execute<Row[]>(
+      `select id, updated_at as since, null as oldest_deadline, json_length(timers) as timers
+         from customer_order
+        where status in (${options.statuses.map(() => '?').join(', ')}) and next_deadline_at is null and updated_at < ?
+        order by updated_at limit ?`,
+      [...options.statuses, options.cutoff, options.limit],
+    ),
+  ]);
+  const rows = [...late, ...idle].sort((a, b) => utcDate(a.since).getTime() - utcDate(b.since).getTime()).slice(0, options.limit);
   if (rows.length === 0) return [];
   const orders = new Map((await em.fork().find(CustomerOrder, { id: { $in: rows.map((row) => row.id) } })).map((order) => [order.id, order]));
   return rows.flatMap((row) => {

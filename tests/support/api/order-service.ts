@@ -266,8 +266,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Non-terminal orders past their deadline
-         * @description Orders not CONFIRMED/CANCELLED whose oldest pending timer deadline (or, with no timer pending, last update) is older than `olderThan`.
+         * Orders past their deadline (a cancelled order still owing a refund or release included)
+         * @description Orders whose oldest pending timer deadline is older than `olderThan` — whatever their status: a CANCELLED order whose late refund or release is unanswered keeps a timer — and unfinished orders with no timer pending whose last update is.
          *
          *     **Access:** role admin.
          */

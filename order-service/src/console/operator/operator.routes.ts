@@ -150,9 +150,9 @@ export const listStuck = createRoute({
   operationId: 'listStuckSagas',
   path: '/api/v1/sagas/stuck',
   tags: ['Sagas'],
-  summary: 'Non-terminal orders past their deadline',
+  summary: 'Orders past their deadline (a cancelled order still owing a refund or release included)',
   description:
-    'Orders not CONFIRMED/CANCELLED whose oldest pending timer deadline (or, with no timer pending, last update) is older than `olderThan`.',
+    'Orders whose oldest pending timer deadline is older than `olderThan` — whatever their status: a CANCELLED order whose late refund or release is unanswered keeps a timer — and unfinished orders with no timer pending whose last update is.',
   request: {
     query: z.object({
       olderThan: olderThan.default('30s'),

@@ -172,8 +172,9 @@ export interface StuckOrder extends OrderSummary {
 }
 
 /**
- * Non-terminal orders whose oldest pending timer deadline — or, if no timer is pending, last
- * update — lies more than `olderThanMs` before `now`. A healthy saga never shows up here for
+ * Orders whose oldest pending timer deadline — or, for an unfinished order with no timer pending,
+ * last update — lies more than `olderThanMs` before `now` (a CANCELLED order still owing a late
+ * refund or release has a timer, so it shows up too). A healthy saga never shows up here for
  * long: its deadlines fire within about a second (timer job or sweep), and every waiting state
  * has a timer. So an order here means the timers are not being fired, or the machine is waiting
  * with nothing to wake it.

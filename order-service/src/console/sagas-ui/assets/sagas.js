@@ -139,8 +139,9 @@
         wireOrderActions();
       }
       const nextData = JSON.parse(next.getElementById('page-data').textContent);
-      markLive(true, nextData.terminal ? 'finished' : `live · updated ${new Date().toLocaleTimeString()}`);
-      if (!nextData.terminal) setTimeout(refreshOrder, data.refreshMs || 2000);
+      markLive(true, nextData.settled ? 'finished' : `live · updated ${new Date().toLocaleTimeString()}`);
+      // A finished order that still owes a late refund or release has a timer: it keeps refreshing.
+      if (!nextData.settled) setTimeout(refreshOrder, data.refreshMs || 2000);
     } catch (error) {
       markLive(false, `not updating: ${error.message}`);
       setTimeout(refreshOrder, (data.refreshMs || 2000) * 2);
@@ -266,7 +267,7 @@
   if (page === 'overview') void pollOverview(); // never rejects: it catches and schedules itself
   if (page === 'order') {
     wireOrderActions();
-    markLive(true, data.terminal ? 'finished' : 'live');
-    if (!data.terminal) setTimeout(refreshOrder, data.refreshMs || 2000);
+    markLive(true, data.settled ? 'finished' : 'live');
+    if (!data.settled) setTimeout(refreshOrder, data.refreshMs || 2000);
   }
 })();
