@@ -26,4 +26,4 @@ export const SagaEvent = defineEntity({
   },
 });
 
-export type SagaEventRow = InstanceType<typeof SagaEvent.class>;
+export type StoredSagaEvent = InstanceType<typeof SagaEvent.class>;

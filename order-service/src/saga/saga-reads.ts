@@ -5,13 +5,16 @@ import type { Em } from '#shared/db/orm.ts';
 import { jsonValue, utcDate } from '#shared/db/sql-values.ts';
 import type { OrderStatus } from '#statecharts/saga-types.ts';
 import { CustomerOrder, type CustomerOrderRow } from './order.entity.ts';
-import { SagaEvent, type SagaEventRow } from './saga-event.entity.ts';
+import { SagaEvent, type StoredSagaEvent } from './saga-event.entity.ts';
+
+/** A history row as the step handler writes it (see saga-rows.ts). */
+export type { SagaEventRow } from './saga-rows.ts';
 
 export function findOrder(em: Em, orderId: string): Promise<CustomerOrderRow | null> {
   return em.fork().findOne(CustomerOrder, { id: orderId });
 }
 
-export function findOrderHistory(em: Em, orderId: string): Promise<SagaEventRow[]> {
+export function findOrderHistory(em: Em, orderId: string): Promise<StoredSagaEvent[]> {
   return em.fork().find(SagaEvent, { orderId }, { orderBy: { sequence: 'asc' } });
 }
 
@@ -107,7 +110,7 @@ export interface StoredOrderSelection {
  * A batch of stored orders in placement order with their histories (up to each order's event count),
  * read in one transaction so an order and its history are seen at the same point.
  */
-export function readStoredOrders(em: Em, selection: StoredOrderSelection): Promise<{ order: CustomerOrderRow; history: SagaEventRow[] }[]> {
+export function readStoredOrders(em: Em, selection: StoredOrderSelection): Promise<{ order: CustomerOrderRow; history: StoredSagaEvent[] }[]> {
   return em.fork().transactional(async (tx) => {
     const { after } = selection;
     const where = {

@@ -9,27 +9,14 @@ import { TIMEOUT_EVENT_OF, type OrderStatus, type SagaTimer } from '#statecharts
 import type { StateValue } from 'xstate';
 import { countNewDeadLetters } from '../dead-letters/dead-letter-store.ts';
 import type { CustomerOrderRow } from '../../saga/order.entity.ts';
-import type { SagaEventSource } from '../../saga/saga-event.entity.ts';
+import type { SagaEventRow } from '../../saga/saga-reads.ts';
 import { stateName } from '../../saga/saga-step.ts';
 import { listPendingTimers } from '../../saga/pending-timers.ts';
 import { countOrdersByStateValue, countOrdersByStatus, findOrder, findOrderHistory, findOverdueOrders, newestOrders } from '../../saga/saga-reads.ts';
 import { activeStatuses, compoundStatuses, orderSagaChart } from './machine-facts.ts';
 
-export interface HistoryEntry {
-  sequence: number;
-  eventType: string;
-  event: Record<string, unknown>;
-  source: SagaEventSource;
-  messageId: string | null;
-  /** The operator who asked, for an operator's event (their admin token's subject); null otherwise. */
-  actor: string | null;
-  stateBefore: string | null;
-  stateAfter: string;
-  effects: SagaEffect[];
-  changed: boolean;
-  machineVersion: string;
-  occurredAt: string;
-}
+/** One recorded step as operators read it (the history row, its time as ISO text). */
+export type HistoryEntry = Omit<SagaEventRow, 'orderId' | 'occurredAt'> & { occurredAt: string };
 
 export interface PendingTimer {
   timer: SagaTimer;
