@@ -19,16 +19,15 @@ import '../../tests/kafka-credentials.setup.ts';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import type { Histogram } from 'prom-client';
-import type { Envelope } from '#shared/contracts/envelope.ts';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { topics } from '#shared/contracts/topics.ts';
-import type { KafkaProducer, OutgoingRecord } from '#shared/kafka/kafka-client.ts';
+import type { KafkaProducer } from '#shared/kafka/kafka-client.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
+import { commandRecord, handlerTime, idleRowLocks, median, rowLockCounters, rowLocksBetween, serverConnection } from '../../tests/support/hot-row-bench.ts';
 import { isolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
-import { eventually, freshDatabase, testEnv } from '../../tests/support/test-infra.ts';
+import { eventually, freshDatabase } from '../../tests/support/test-infra.ts';
 import { createCreditQueries } from '../src/credits/credit-queries.ts';
 import { createOpenCreditAccounts } from '../src/credits/open-credit-accounts.ts';
 import { paymentService } from '../src/payment-service.ts';
@@ -52,26 +51,6 @@ const runs = Number(args.runs);
 const runId = Date.now().toString(36);
 const dbName = `payment_bench_${runId}`;
 const prefix = `pbench-${runId}-`;
-
-interface LockCounters {
-  waits: number;
-  timeMs: number;
-  deadlocks: number;
-}
-
-async function globalLockCounters(db: Connection): Promise<LockCounters> {
-  const [rows] = await db.query<RowDataPacket[]>(
-    "show global status where variable_name in ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_deadlocks')",
-  );
-  const value = (name: string) => Number(rows.find((row) => row.Variable_name === name)?.Value ?? 0);
-  return { waits: value('Innodb_row_lock_waits'), timeMs: value('Innodb_row_lock_time'), deadlocks: value('Innodb_deadlocks') };
-}
-
-const minus = (after: LockCounters, before: LockCounters): LockCounters => ({
-  waits: after.waits - before.waits,
-  timeMs: after.timeMs - before.timeMs,
-  deadlocks: after.deadlocks - before.deadlocks,
-});
 
 /**
  * Lock waits of this benchmark's own transactions only: polls innodb_trx for transactions in
@@ -102,16 +81,6 @@ function sampleOwnLockWaits(db: Connection, everyMs = 120) {
     await done;
     await db.end();
     return { waitSeconds };
-  };
-}
-
-function handleTime(service: RunningService) {
-  const metric = service.deps.metrics.getSingleMetric('inbox_handle_duration_seconds') as Histogram | undefined;
-  return async () => {
-    const values = metric ? (await metric.get()).values : [];
-    const total = (suffix: string) =>
-      values.filter((entry) => entry.metricName === `inbox_handle_duration_seconds${suffix}`).reduce((sum, entry) => sum + entry.value, 0);
-    return { seconds: total('_sum'), count: total('_count') };
   };
 }
 
@@ -166,19 +135,6 @@ async function checkInvariants(service: RunningService, probe: SagaProbe, custom
   return { problems, charged, refundedMoney, balance: credit.balance, ledgerRows: ledger.length };
 }
 
-function command(type: 'ChargePayment' | 'RefundPayment', orderId: string, payload: unknown): OutgoingRecord {
-  const envelope: Envelope = {
-    messageId: randomUUID(),
-    type,
-    orderId,
-    sagaId: orderId,
-    occurredAt: new Date().toISOString(),
-    causationId: null,
-    payload,
-  };
-  return { topic: topics.paymentRequest, key: orderId, value: JSON.stringify(envelope) };
-}
-
 async function oneRun(service: RunningService, probe: SagaProbe, producer: KafkaProducer, db: Connection, label: string) {
   const customerId = randomUUID();
   await createOpenCreditAccounts({ orm: service.deps.orm, clock: systemClock })([{ customerId, openingBalance: opening }]);
@@ -188,31 +144,27 @@ async function oneRun(service: RunningService, probe: SagaProbe, producer: Kafka
 
   // Idle baseline of the global counters: other databases on this server may be busy.
   const baselineMs = 2_000;
-  const idleBefore = await globalLockCounters(db);
-  await new Promise((resolve) => setTimeout(resolve, baselineMs));
-  const idleAfter = await globalLockCounters(db);
+  const { idle } = await idleRowLocks(db, baselineMs);
 
-  const handled = handleTime(service);
-  const handledBefore = await handled();
+  const handledBefore = await handlerTime(service);
   const [loadAverage] = loadavg(); // other processes on this machine skew the timings; reported with them
-  const countersBefore = await globalLockCounters(db);
-  const stopSampling = sampleOwnLockWaits(await createConnection(dbConfig()));
+  const countersBefore = await rowLockCounters(db);
+  const stopSampling = sampleOwnLockWaits(await serverConnection());
   const started = performance.now();
   // One batch (the producer sends one request at a time, so 450 separate sends would measure Kafka).
   // A refund follows its charge on the order's key, so it is handled after it.
   await producer.send([
-    ...orderIds.map((orderId) => command('ChargePayment', orderId, { customerId, amount })),
-    ...refunded.map((orderId) => command('RefundPayment', orderId, { customerId, reason: 'bench' })),
+    ...orderIds.map((orderId) => commandRecord('ChargePayment', orderId, { customerId, amount })),
+    ...refunded.map((orderId) => commandRecord('RefundPayment', orderId, { customerId, reason: 'bench' })),
   ]);
   const sentMs = performance.now() - started;
   await waitForReplies(probe, expected, 300_000);
   const elapsedMs = performance.now() - started;
   const ownWaits = await stopSampling();
-  const countersAfter = await globalLockCounters(db);
-  const handledAfter = await handled();
+  const countersAfter = await rowLockCounters(db);
+  const handledAfter = await handlerTime(service);
 
-  const lock = minus(countersAfter, countersBefore);
-  const idle = minus(idleAfter, idleBefore);
+  const lock = rowLocksBetween(countersBefore, countersAfter);
   const idleScaled = { waits: (idle.waits * elapsedMs) / baselineMs, timeMs: (idle.timeMs * elapsedMs) / baselineMs };
   const transactions = handledAfter.count - handledBefore.count;
   const invariants = await checkInvariants(service, probe, customerId, orderIds, refunded);
@@ -241,10 +193,6 @@ async function oneRun(service: RunningService, probe: SagaProbe, producer: Kafka
   };
 }
 
-function dbConfig() {
-  return { host: testEnv.DB_HOST, port: testEnv.DB_PORT, user: testEnv.DB_USER, password: testEnv.DB_PASSWORD };
-}
-
 async function main(): Promise<void> {
   const topicsOfRun = await isolatedKafka('payment-bench', prefix);
   const kafka = topicsOfRun.kafka;
@@ -262,14 +210,14 @@ async function main(): Promise<void> {
   });
   const probe = await openSagaProbe(kafka, [topics.paymentResponse]);
   const producer = await kafka.producer();
-  const db = await createConnection(dbConfig());
+  const db = await serverConnection();
   try {
     console.log(`payment-service hot-customer bench: ${charges} charges of ${amount} KRW + ${refunds} refunds, opening ${opening} KRW, topics ${prefix}*`);
     // Warm-up (JIT, pools, consumer fetch loop) on a customer of its own; not reported.
     const warmUp = randomUUID();
     await createOpenCreditAccounts({ orm: service.deps.orm, clock: systemClock })([{ customerId: warmUp, openingBalance: 1_000_000 }]);
     const warmOrders = Array.from({ length: 200 }, () => randomUUID());
-    await producer.send(warmOrders.map((orderId) => command('ChargePayment', orderId, { customerId: warmUp, amount: 1_000 })));
+    await producer.send(warmOrders.map((orderId) => commandRecord('ChargePayment', orderId, { customerId: warmUp, amount: 1_000 })));
     await waitForReplies(probe, new Map(warmOrders.map((orderId) => [orderId, 1])), 60_000);
 
     const results: Awaited<ReturnType<typeof oneRun>>[] = [];
@@ -278,17 +226,14 @@ async function main(): Promise<void> {
       results.push(result);
       console.log(JSON.stringify(result));
     }
-    const median = (pick: (r: (typeof results)[number]) => number) => {
-      const sorted = results.map(pick).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)];
-    };
+    const medianOf = (pick: (r: (typeof results)[number]) => number) => median(results.map(pick));
     console.table(results.map(({ invariants, label, ...rest }) => ({ label, ...rest, invariants })));
     console.log(
-      `median: ${median((r) => r.elapsedMs)} ms for ${charges + refunds} commands (${median((r) => r.commandsPerSecond)}/s, ` +
-        `${median((r) => r.msPerCommand)} ms each), ` +
-        `avg handler ${median((r) => r.avgHandleMs)} ms, own lock wait ${median((r) => r.ownLockWaitSeconds)} s, ` +
-        `global row lock waits ${median((r) => r.globalRowLockWaits)} / ${median((r) => r.globalRowLockTimeMs)} ms ` +
-        `(idle baseline same length ${median((r) => r.idleRowLockWaitsSameLength)} / ${median((r) => r.idleRowLockTimeMsSameLength)} ms)`,
+      `median: ${medianOf((r) => r.elapsedMs)} ms for ${charges + refunds} commands (${medianOf((r) => r.commandsPerSecond)}/s, ` +
+        `${medianOf((r) => r.msPerCommand)} ms each), ` +
+        `avg handler ${medianOf((r) => r.avgHandleMs)} ms, own lock wait ${medianOf((r) => r.ownLockWaitSeconds)} s, ` +
+        `global row lock waits ${medianOf((r) => r.globalRowLockWaits)} / ${medianOf((r) => r.globalRowLockTimeMs)} ms ` +
+        `(idle baseline same length ${medianOf((r) => r.idleRowLockWaitsSameLength)} / ${medianOf((r) => r.idleRowLockTimeMsSameLength)} ms)`,
     );
     if (results.some((result) => result.invariants !== 'ok')) process.exitCode = 1;
   } finally {
@@ -297,7 +242,7 @@ async function main(): Promise<void> {
     await probe.close();
     await service.stop();
     await topicsOfRun.close();
-    const cleanup = await createConnection(dbConfig());
+    const cleanup = await serverConnection();
     await cleanup.query(`drop database if exists \`${dbName}\``);
     await cleanup.end();
   }

@@ -22,13 +22,10 @@
 // First: the broker's admin credentials into the environment, as for the tests (unless it names others).
 import '../../tests/kafka-credentials.setup.ts';
 import { randomUUID } from 'node:crypto';
-import { createConnection, type Connection } from 'mysql2/promise';
 import type { Envelope } from '#shared/contracts/envelope.ts';
-import { topicOfMessageType } from '#shared/contracts/families.ts';
 import { topics } from '#shared/contracts/topics.ts';
 import type { KafkaConsumer, OutgoingRecord } from '#shared/kafka/kafka-client.ts';
-import type { RunningService } from '#shared/runtime/service-host.ts';
-import { testEnv } from '../../tests/support/test-infra.ts';
+import { commandRecord, handlerTime, idleRowLocks, median, rowLockCounters, rowLocksBetween, serverConnection } from '../../tests/support/hot-row-bench.ts';
 import { createTestProduct, httpClient, isolatedKafka, productState, startProductService } from '../test/product-test-kit.ts';
 
 const orders = Number(process.argv[2] ?? 400);
@@ -41,11 +38,6 @@ interface Command {
   orderId: string;
 }
 
-interface LockCounters {
-  waits: number;
-  timeMs: number;
-}
-
 interface PhaseResult {
   phase: string;
   commands: number;
@@ -56,16 +48,9 @@ interface PhaseResult {
   idleWaitsPerSecond: number;
 }
 
-function envelope(command: Command, productId: string): Envelope {
-  return {
-    messageId: randomUUID(),
-    type: command.type,
-    orderId: command.orderId,
-    sagaId: command.orderId,
-    occurredAt: new Date().toISOString(),
-    causationId: null,
-    payload: command.type === 'ReserveStock' ? { customerId, items: [{ productId, quantity: 1, price }] } : {},
-  };
+function recordOf(command: Command, productId: string): OutgoingRecord {
+  const payload = command.type === 'ReserveStock' ? { customerId, items: [{ productId, quantity: 1, price }] } : {};
+  return commandRecord(command.type, command.orderId, payload);
 }
 
 /** Counts the replies on product-reservation-response and lets a phase wait for its total. */
@@ -98,30 +83,11 @@ function replyCounter() {
   };
 }
 
-async function lockCounters(db: Connection): Promise<LockCounters> {
-  const [rows] = await db.query("show global status where variable_name in ('Innodb_row_lock_waits', 'Innodb_row_lock_time')");
-  const statusRows = rows as { Variable_name: string; Value: string }[];
-  const value = (name: string) => Number(statusRows.find((row) => row.Variable_name === name)!.Value);
-  return { waits: value('Innodb_row_lock_waits'), timeMs: value('Innodb_row_lock_time') };
-}
-
-/** Sum and count of the handler transaction time of stock commands, so far. */
-async function handlerTime(service: RunningService): Promise<{ sum: number; count: number }> {
-  const metric = service.deps.metrics.getSingleMetric('inbox_handle_duration_seconds');
-  if (!metric) return { sum: 0, count: 0 };
-  const { values } = await metric.get();
-  const ofStockCommands = values.filter((entry) => entry.labels.topic === topics.productReservationRequest);
-  const pick = (suffix: string) =>
-    ofStockCommands.find((entry) => (entry as { metricName?: string }).metricName?.endsWith(suffix))?.value ?? 0;
-  return { sum: pick('_sum'), count: pick('_count') };
-}
-
 async function main(): Promise<void> {
   const kafka = await isolatedKafka('hot-product');
   const service = await startProductService('product_bench', kafka);
   const http = httpClient(service);
-  const { DB_HOST: host, DB_PORT: port, DB_USER: user, DB_PASSWORD: password } = testEnv;
-  const db = await createConnection({ host, port, user, password });
+  const db = await serverConnection();
   const producer = await kafka.kafka.producer();
   const replies = replyCounter();
   const replyConsumer: KafkaConsumer = await kafka.kafka.consumer({
@@ -137,31 +103,25 @@ async function main(): Promise<void> {
   const hot = await createTestProduct(http, { price, quantity: startingStock });
 
   async function runPhase(phase: string, commands: Command[]): Promise<PhaseResult> {
-    const idleBefore = await lockCounters(db);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const before = await lockCounters(db);
-    const handledBefore = await handlerTime(service);
+    const { idle, end: before } = await idleRowLocks(db, 1_000);
+    const handledBefore = await handlerTime(service, topics.productReservationRequest);
     const expected = replies.total() + commands.length;
-    const records: OutgoingRecord[] = commands.map((command) => ({
-      topic: topicOfMessageType(command.type),
-      key: command.orderId,
-      value: JSON.stringify(envelope(command, hot.id)),
-    }));
+    const records = commands.map((command) => recordOf(command, hot.id));
     const started = performance.now();
     await producer.send(records);
     await replies.waitFor(expected, 300_000);
     const wallMs = performance.now() - started;
-    const after = await lockCounters(db);
-    const handledAfter = await handlerTime(service);
+    const locks = rowLocksBetween(before, await rowLockCounters(db));
+    const handledAfter = await handlerTime(service, topics.productReservationRequest);
     const handled = handledAfter.count - handledBefore.count;
     return {
       phase,
       commands: commands.length,
       wallMs: Math.round(wallMs),
-      handlerAvgMs: handled ? Math.round(((handledAfter.sum - handledBefore.sum) / handled) * 1000 * 10) / 10 : 0,
-      lockWaits: after.waits - before.waits,
-      lockTimeMs: after.timeMs - before.timeMs,
-      idleWaitsPerSecond: before.waits - idleBefore.waits,
+      handlerAvgMs: handled ? Math.round(((handledAfter.seconds - handledBefore.seconds) / handled) * 1000 * 10) / 10 : 0,
+      lockWaits: locks.waits,
+      lockTimeMs: locks.timeMs,
+      idleWaitsPerSecond: idle.waits,
     };
   }
 
@@ -194,7 +154,6 @@ async function main(): Promise<void> {
     console.log('reply types:', replies.types());
     console.log('hot product:', { onHand: state.onHand, reserved: state.reserved, expectedOnHand: startingStock - shipped });
     if (state.reserved !== 0 || state.onHand !== startingStock - shipped) throw new Error('stock does not add up');
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     console.log(`median of ${rounds} rounds, ${orders} orders, one hot product:`);
     console.table(
       results[0].map((first, phaseIndex) => {

@@ -1,6 +1,6 @@
 // Bad input, over HTTP and over Kafka, against the three services as processes (own broker, Redis
 // and databases). HTTP: every operation of every service's OpenAPI document gets the catalogue of
-// tests/support/chaos-bad-input.ts; each request must be refused with a 4xx problem, promptly, and
+// tests/support/chaos-bad-input-probes.ts; each request must be refused with a 4xx problem, promptly, and
 // leave no trace. Kafka: malformed and schema-invalid records on every consumed topic become dead
 // letters with their reason, and the partitions keep flowing behind them.
 import { randomUUID } from 'node:crypto';
@@ -8,17 +8,11 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicLayout, topics } from '#shared/contracts/topics.ts';
-import {
-  injectionStrings,
-  operationsOf,
-  oversizedThenReuse,
-  probesFor,
-  send,
-  verdict,
-  wrongMethodProbe,
-  type Operation,
-  type ProbeResult,
-} from '../support/chaos-bad-input.ts';
+import { oversizedThenReuse } from '../support/chaos-bad-input-keep-alive.ts';
+import { operationsOf, type Operation } from '../support/chaos-bad-input-operations.ts';
+import { probesFor, wrongMethodProbe } from '../support/chaos-bad-input-probes.ts';
+import { send, verdict, type ProbeResult } from '../support/chaos-bad-input-send.ts';
+import { injectionStrings } from '../support/chaos-bad-input-values.ts';
 import { withRoot } from '../support/chaos-db.ts';
 import { testSasl } from '../support/kafka-access.ts';
 import { sleep, startChaosInfra, type ChaosInfra } from '../support/chaos-infra.ts';

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosInfra, type ChaosInfra } from '../support/chaos-infra.ts';
 import { startChaosPlatform, type ChaosPlatform } from '../support/chaos-platform.ts';
-import { chaosContext, runScenario, type ChaosContext, type ChaosRow, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
+import type { ChaosRow } from '../support/chaos-scenario-row.ts';
+import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
 import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';

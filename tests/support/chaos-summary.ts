@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChaosRow } from './chaos-scenario.ts';
+import type { ChaosRow } from './chaos-scenario-row.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

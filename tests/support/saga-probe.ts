@@ -17,6 +17,19 @@ export interface SagaProbe {
   close(): Promise<void>;
 }
 
+/** An envelope as the saga sends a command (or a service its reply): the order is its own saga, and nothing caused it. */
+export function envelopeOf(type: string, orderId: string, payload: unknown, messageId: string): Envelope {
+  return {
+    messageId,
+    type,
+    orderId,
+    sagaId: orderId,
+    occurredAt: new Date().toISOString(),
+    causationId: null,
+    payload,
+  };
+}
+
 /**
  * Test-side stand-in for "the other services": publishes envelopes to a topic and watches the
  * reply topics. Its consumer group is new and starts at the end, so it sees only this run's records.
@@ -45,15 +58,7 @@ export async function openSagaProbe(kafka: KafkaClient, watchTopics: string[]): 
     producer.send([{ topic: topicOfMessageType(envelope.type), key: envelope.orderId, value: JSON.stringify(envelope) }]);
   return {
     async send(type, orderId, payload, messageId = randomIds.next()) {
-      const envelope: Envelope = {
-        messageId,
-        type,
-        orderId,
-        sagaId: orderId,
-        occurredAt: new Date().toISOString(),
-        causationId: null,
-        payload,
-      };
+      const envelope = envelopeOf(type, orderId, payload, messageId);
       await publish(envelope);
       return envelope;
     },
