@@ -71,13 +71,26 @@ const orderIds = orders.map((o) => String(o.id));
 const sent: Sent[] = [];
 const received = new Map<string, Received>();
 for (const service of Object.keys(databases) as Service[]) {
-  const [rows] = await db.query<RowDataPacket[]>(`SELECT message_key, type, message_id, created_at FROM ${databases[service]}.outbox_message WHERE message_key IN (?)`, [orderIds]);
-  for (const row of rows) sent.push({ service, key: String(row.message_key), type: String(row.type), messageId: String(row.message_id), createdAt: time(row.created_at as Date) });
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT message_key, type, message_id, created_at FROM ${databases[service]}.outbox_message WHERE message_key IN (?)`,
+    [orderIds],
+  );
+  for (const row of rows)
+    sent.push({
+      service,
+      key: String(row.message_key),
+      type: String(row.type),
+      messageId: String(row.message_id),
+      createdAt: time(row.created_at as Date),
+    });
 }
 const messageIds = sent.map((s) => s.messageId);
 for (const service of Object.keys(databases) as Service[]) {
-  const [rows] = await db.query<RowDataPacket[]>(`SELECT message_id, received_at FROM ${databases[service]}.inbox_message WHERE message_id IN (?)`, [messageIds]);
-  for (const row of rows) received.set(`${service}:${row.message_id}`, { service, messageId: String(row.message_id), receivedAt: time(row.received_at as Date) });
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT message_id, received_at FROM ${databases[service]}.inbox_message WHERE message_id IN (?)`, [
+    messageIds,
+  ]);
+  for (const row of rows)
+    received.set(`${service}:${row.message_id}`, { service, messageId: String(row.message_id), receivedAt: time(row.received_at as Date) });
 }
 await db.end();
 
@@ -119,7 +132,17 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [...legs.values()].filter((leg) => leg.ms.length >= orders.length / 2);
 if (values.json) {
-  console.log(JSON.stringify({ orders: orders.length, totalMs: { mean: mean(totals), p50: p50(totals) }, legs: rows.map((leg) => ({ leg: leg.label, n: leg.ms.length, meanMs: mean(leg.ms), p50Ms: p50(leg.ms) })) }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        orders: orders.length,
+        totalMs: { mean: mean(totals), p50: p50(totals) },
+        legs: rows.map((leg) => ({ leg: leg.label, n: leg.ms.length, meanMs: mean(leg.ms), p50Ms: p50(leg.ms) })),
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`${orders.length} orders, created → terminal: mean ${mean(totals).toFixed(1)} ms, p50 ${p50(totals)} ms`);
   console.log('| leg (in saga order) | mean ms | p50 ms | n |\n|---|---|---|---|');

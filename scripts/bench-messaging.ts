@@ -39,10 +39,12 @@ const prefix = `benchmsg-${Date.now().toString(36)}-`;
 const dbName = 'bench_messaging';
 const customerId = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
-const connection = await createConnection({ host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USER, password: env.DB_PASSWORD }).catch((error: Error) => {
-  console.error(`MariaDB does not answer on ${env.DB_HOST}:${env.DB_PORT} (${error.message}); start it with ./infra/up.sh`);
-  process.exit(1);
-});
+const connection = await createConnection({ host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USER, password: env.DB_PASSWORD }).catch(
+  (error: Error) => {
+    console.error(`MariaDB does not answer on ${env.DB_HOST}:${env.DB_PORT} (${error.message}); start it with ./infra/up.sh`);
+    process.exit(1);
+  },
+);
 await connection.query(`drop database if exists ${dbName}`);
 await connection.end();
 const orm = await openOrm({ env, dbName, entities: [OutboxMessage, InboxMessage], migrations: [messagingMigration] });
@@ -142,7 +144,9 @@ console.log('\nCommit → handler, one message at a time');
 line('latency', single);
 console.log(`  = ${(single.p50 / floor.kafkaRoundTrip.p50).toFixed(1)} × the bare Kafka round trip at p50 (target ≤ 2×)`);
 console.log(`\nThroughput: ${totalMessages} messages (8 writers, 50 per transaction), published on commit, through one consumer`);
-console.log(`  committed in ${(committedMs / 1000).toFixed(2)} s, all handled after ${(elapsedMs / 1000).toFixed(2)} s → ${((totalMessages * 1000) / elapsedMs).toFixed(0)} messages/s (target ≥ 2,000)`);
+console.log(
+  `  committed in ${(committedMs / 1000).toFixed(2)} s, all handled after ${(elapsedMs / 1000).toFixed(2)} s → ${((totalMessages * 1000) / elapsedMs).toFixed(0)} messages/s (target ≥ 2,000)`,
+);
 line('commit → handler under that load', underLoad);
 
 await consumer.stop();

@@ -46,12 +46,24 @@ const values = parseCliArgs(
   usage,
 );
 const known = ['idle', 'floor', 'a', 'b', 'c-hot', 'c-mix'];
-const phases = values.phases.split(',').map((p) => p.trim()).filter(Boolean);
+const phases = values.phases
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
 const rates = values.rates.split(',').map(Number);
-const numbers = { seconds: Number(values.seconds), sequential: Number(values.sequential), concurrent: Number(values.concurrent), idle: Number(values['idle-seconds']) };
+const numbers = {
+  seconds: Number(values.seconds),
+  sequential: Number(values.sequential),
+  concurrent: Number(values.concurrent),
+  idle: Number(values['idle-seconds']),
+};
 const badPhase = phases.find((p) => !known.includes(p));
 if (badPhase || rates.some((r) => !(r > 0)) || Object.values(numbers).some((n) => !(n > 0))) {
-  console.error(badPhase ? `unknown phase ${badPhase} (phases: ${known.join(', ')})` : '--rates takes positive numbers separated by commas; counts and seconds are positive numbers');
+  console.error(
+    badPhase
+      ? `unknown phase ${badPhase} (phases: ${known.join(', ')})`
+      : '--rates takes positive numbers separated by commas; counts and seconds are positive numbers',
+  );
   console.error(usage);
   process.exit(2);
 }
@@ -61,7 +73,11 @@ const startedAt = new Date().toISOString();
 const env = process.env;
 const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 const urls = values.haproxy
-  ? { order: `http://127.0.0.1:${port('LB_ORDER_PORT', 8080)}`, product: `http://127.0.0.1:${port('LB_PRODUCT_PORT', 8090)}`, payment: `http://127.0.0.1:${port('LB_PAYMENT_PORT', 8100)}` }
+  ? {
+      order: `http://127.0.0.1:${port('LB_ORDER_PORT', 8080)}`,
+      product: `http://127.0.0.1:${port('LB_PRODUCT_PORT', 8090)}`,
+      payment: `http://127.0.0.1:${port('LB_PAYMENT_PORT', 8100)}`,
+    }
   : {
       order: values['base-url'] ?? `http://127.0.0.1:${port('ORDER_PORT', 8181)}`,
       product: values['product-url'] ?? `http://127.0.0.1:${port('PRODUCT_PORT', 8182)}`,
@@ -76,7 +92,9 @@ try {
     if (!/→ 404/.test(error.message)) throw error;
   });
 } catch (error) {
-  console.error(`The services do not answer at ${urls.order} (${(error as Error).message.split('\n')[0]}). Start them first: ./scripts/build-and-run.sh --detach`);
+  console.error(
+    `The services do not answer at ${urls.order} (${(error as Error).message.split('\n')[0]}). Start them first: ./scripts/build-and-run.sh --detach`,
+  );
   process.exit(1);
 }
 
@@ -88,7 +106,9 @@ const probes: Probes = await openProbes({
   payment: replicaPorts(port('PAYMENT_PORT', 8183)),
 });
 const processNames = [...probes.processes.keys()];
-console.log(`Saga benchmark against ${urls.order}; processes: ${[...probes.processes].map(([name, pids]) => `${name} ${pids.join('/') || '?'}`).join(', ')}`);
+console.log(
+  `Saga benchmark against ${urls.order}; processes: ${[...probes.processes].map(([name, pids]) => `${name} ${pids.join('/') || '?'}`).join(', ')}`,
+);
 
 interface Row {
   phase: string;
@@ -125,13 +145,17 @@ async function measured(phase: string, run: () => Promise<PhaseResult>): Promise
 }
 
 async function sweep(name: string, mix: typeof hotMix): Promise<void> {
-  console.log(`\n(${name}) open loop, ${numbers.seconds} s per step: ${rates.join(', ')} orders/s (after 3 s at ${rates[0]}/s to warm up, not counted)`);
+  console.log(
+    `\n(${name}) open loop, ${numbers.seconds} s per step: ${rates.join(', ')} orders/s (after 3 s at ${rates[0]}/s to warm up, not counted)`,
+  );
   await openLoopStep(urls, rates[0], 3, authHeader, mix);
   for (const rate of rates) {
     const result = await measured(`${name} ${rate}/s`, () => openLoopStep(urls, rate, numbers.seconds, authHeader, mix));
     const keptUp = result.achievedPerSecond >= rate * 0.9 && result.latency.p99 <= 500 && result.notTerminal === 0 && result.postErrors === 0;
     if (!keptUp) {
-      console.log(`  saturated at ${rate}/s offered (achieved ${fmt(result.achievedPerSecond)}/s, p99 ${ms(result.latency.p99)}); the sweep stops here`);
+      console.log(
+        `  saturated at ${rate}/s offered (achieved ${fmt(result.achievedPerSecond)}/s, p99 ${ms(result.latency.p99)}); the sweep stops here`,
+      );
       break;
     }
   }
@@ -145,11 +169,15 @@ for (const phase of phases) {
     const costs = costsBetween(before, await probes.read(), numbers.idle);
     rows.push({ phase, costs });
     const platform = processNames.filter((n) => n !== 'driver').reduce((sum, n) => sum + costs.cpuShare[n], 0);
-    console.log(`  whole platform ${fmt(platform * 100)} % of one core; ${processNames.map((n) => `${n} ${fmt(costs.cpuShare[n] * 100)} %`).join(', ')}`);
+    console.log(
+      `  whole platform ${fmt(platform * 100)} % of one core; ${processNames.map((n) => `${n} ${fmt(costs.cpuShare[n] * 100)} %`).join(', ')}`,
+    );
     printCosts(costs, 'second');
   } else if (phase === 'floor') {
     floorSummary = await measureFloor();
-    console.log(`\n(floor) DB commit p50 ${ms(floorSummary.dbCommit.p50)} p99 ${ms(floorSummary.dbCommit.p99)}; Kafka produce → consume p50 ${ms(floorSummary.kafkaRoundTrip.p50)} p99 ${ms(floorSummary.kafkaRoundTrip.p99)}`);
+    console.log(
+      `\n(floor) DB commit p50 ${ms(floorSummary.dbCommit.p50)} p99 ${ms(floorSummary.dbCommit.p99)}; Kafka produce → consume p50 ${ms(floorSummary.kafkaRoundTrip.p50)} p99 ${ms(floorSummary.kafkaRoundTrip.p99)}`,
+    );
   } else if (phase === 'a') {
     console.log(`\n(a) ${numbers.sequential} orders one at a time (1 coffee, seed customer)`);
     await measured('a sequential', () => oneAtATime(api, numbers.sequential));

@@ -108,18 +108,23 @@ describe('saga pages in a browser: three services as processes, Debian Chromium'
     await page.waitForSelector('table#timeline');
     expect(page.url()).toBe(`${base}/sagas/${failedOrder}`);
     const visited = await page.$$eval('svg.statechart g.state.visited', (nodes) => nodes.map((node) => node.getAttribute('data-state')));
-    expect(visited.sort((a, b) => String(a).localeCompare(String(b)))).toEqual(['CANCELLED', 'CANCELLING', 'CANCELLING.releasingStock', 'PENDING', 'RESERVED']);
+    expect(visited.sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      'CANCELLED',
+      'CANCELLING',
+      'CANCELLING.releasingStock',
+      'PENDING',
+      'RESERVED',
+    ]);
     expect(await page.getAttribute('svg.statechart g.state.current', 'data-state')).toBe('CANCELLED');
     const taken = await page.$$eval('svg.statechart g.edge.taken', (nodes) => nodes.map((node) => node.getAttribute('data-edge')));
-    expect(taken).toEqual([
-      'PENDING->RESERVED:forward',
-      'RESERVED->CANCELLING:compensation',
-      'CANCELLING.releasingStock->CANCELLED:compensation',
-    ]);
+    expect(taken).toEqual(['PENDING->RESERVED:forward', 'RESERVED->CANCELLING:compensation', 'CANCELLING.releasingStock->CANCELLED:compensation']);
     // The taken edges' labels carry " ×n" when taken more than once; none may then overlap.
     await expectReadableChart(page);
     const rows = await page.$$eval('#timeline tbody tr', (nodes) =>
-      nodes.map((node) => ({ type: node.getAttribute('data-event-type'), cells: [...node.querySelectorAll('td')].map((cell) => cell.textContent?.trim() ?? '') })),
+      nodes.map((node) => ({
+        type: node.getAttribute('data-event-type'),
+        cells: [...node.querySelectorAll('td')].map((cell) => cell.textContent?.trim() ?? ''),
+      })),
     );
     expect(rows.map((row) => row.type)).toEqual(['OrderPlaced', 'StockReserved', 'PaymentFailed', 'StockReleased']);
     const [, reserved, failed, released] = rows;
@@ -164,7 +169,9 @@ async function expectReadableChart(on: Page): Promise<void> {
   expect(readabilityProblems(geometry)).toEqual([]);
   const drawn = orderSagaChart.transitions.filter((transition) => transition.kind !== 'ignored');
   const edgeIds = new Set(geometry.edges.map((edge) => edge.id));
-  const labels = await on.$$eval('svg.statechart text.edge-label', (texts) => texts.map((text) => ({ edge: text.getAttribute('data-edge'), text: text.textContent })));
+  const labels = await on.$$eval('svg.statechart text.edge-label', (texts) =>
+    texts.map((text) => ({ edge: text.getAttribute('data-edge'), text: text.textContent })),
+  );
   for (const transition of drawn) {
     const id = `${transition.from}->${transition.to ?? transition.from}:${transition.kind}`;
     expect(edgeIds.has(id), id).toBe(true);

@@ -16,7 +16,13 @@ const boxOf = new Map(layout.boxes.map((box) => [box.id, box]));
 /** The layout's own numbers as the readability rules read them (the browser test reads the page). */
 function geometryOf(chart: StatechartLayout) {
   return {
-    states: chart.boxes.map((box) => ({ id: box.id, parent: box.parent, compound: box.compound, rect: box, header: box.compound ? { ...box, height: 30 } : undefined })),
+    states: chart.boxes.map((box) => ({
+      id: box.id,
+      parent: box.parent,
+      compound: box.compound,
+      rect: box,
+      header: box.compound ? { ...box, height: 30 } : undefined,
+    })),
     labels: chart.edges.map((edge) => ({ edge: edge.id, rect: edge.label })),
     edges: [
       ...chart.edges.map((edge) => ({ id: edge.id, from: edge.from, to: edge.to, points: edge.points })),
@@ -38,7 +44,12 @@ function historyOf(events: OrderSagaEvent[]): PathStep[] {
   const steps: PathStep[] = [{ eventType: 'OrderPlaced', stateBefore: null, stateAfter: stateName(snapshot.value), changed: true }];
   for (const event of events) {
     const outcome = advanceOrderSaga(snapshot, event);
-    steps.push({ eventType: event.type, stateBefore: stateName(snapshot.value), stateAfter: stateName(outcome.snapshot.value), changed: outcome.changed });
+    steps.push({
+      eventType: event.type,
+      stateBefore: stateName(snapshot.value),
+      stateAfter: stateName(outcome.snapshot.value),
+      changed: outcome.changed,
+    });
     snapshot = outcome.snapshot;
   }
   return steps;
@@ -123,7 +134,7 @@ describe('statechart layout by elkjs, from the machine definition', () => {
   it('renders SVG with the hooks the page script and the tests use, and counts per state', () => {
     const svg = renderStatechartSvg(layout, { counts: { PENDING: 2, 'CANCELLING.releasingStock': 1 } }).html;
     for (const state of orderSagaChart.states) expect(svg).toContain(`data-state="${state.id}"`);
-    for (const edge of layout.edges) expect(svg).toContain(`data-edge="${edge.id.replace(">", "&gt;")}"`);
+    for (const edge of layout.edges) expect(svg).toContain(`data-edge="${edge.id.replace('>', '&gt;')}"`);
     expect(svg).toContain('data-count-for="PENDING" x=');
     expect(svg).toMatch(/data-count-for="PENDING"[^>]*>2 orders</);
     expect(svg).toMatch(/data-count-for="CANCELLING.releasingStock"[^>]*>1 order</);
@@ -135,7 +146,10 @@ describe('statechart layout by elkjs, from the machine definition', () => {
 
 describe("one order's path through the diagram", () => {
   it('highlights PENDING → RESERVED → CANCELLING → CANCELLED for a failed payment', () => {
-    const path = sagaPathOf(layout, historyOf([{ type: 'StockReserved' }, { type: 'PaymentFailed', reason: 'no credit' }, { type: 'StockReleased' }]));
+    const path = sagaPathOf(
+      layout,
+      historyOf([{ type: 'StockReserved' }, { type: 'PaymentFailed', reason: 'no credit' }, { type: 'StockReleased' }]),
+    );
     expect([...path.visited].sort()).toEqual(['CANCELLED', 'CANCELLING', 'CANCELLING.releasingStock', 'PENDING', 'RESERVED']);
     expect([...path.taken.keys()]).toEqual([
       'PENDING->RESERVED:forward',

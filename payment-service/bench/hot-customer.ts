@@ -24,7 +24,15 @@ import { topics } from '#shared/contracts/topics.ts';
 import type { KafkaProducer } from '#shared/kafka/kafka-client.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
 import { startService, type RunningService } from '#shared/runtime/service-host.ts';
-import { commandRecord, handlerTime, idleRowLocks, median, rowLockCounters, rowLocksBetween, serverConnection } from '../../tests/support/hot-row-bench.ts';
+import {
+  commandRecord,
+  handlerTime,
+  idleRowLocks,
+  median,
+  rowLockCounters,
+  rowLocksBetween,
+  serverConnection,
+} from '../../tests/support/hot-row-bench.ts';
 import { isolatedKafka } from '../../tests/support/isolated-kafka.ts';
 import { openSagaProbe, type SagaProbe } from '../../tests/support/saga-probe.ts';
 import { eventually, freshDatabase } from '../../tests/support/test-infra.ts';
@@ -212,7 +220,9 @@ async function main(): Promise<void> {
   const producer = await kafka.producer();
   const db = await serverConnection();
   try {
-    console.log(`payment-service hot-customer bench: ${charges} charges of ${amount} KRW + ${refunds} refunds, opening ${opening} KRW, topics ${prefix}*`);
+    console.log(
+      `payment-service hot-customer bench: ${charges} charges of ${amount} KRW + ${refunds} refunds, opening ${opening} KRW, topics ${prefix}*`,
+    );
     // Warm-up (JIT, pools, consumer fetch loop) on a customer of its own; not reported.
     const warmUp = randomUUID();
     await createOpenCreditAccounts({ orm: service.deps.orm, clock: systemClock })([{ customerId: warmUp, openingBalance: 1_000_000 }]);

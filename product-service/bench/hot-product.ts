@@ -25,7 +25,15 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope } from '#shared/contracts/envelope.ts';
 import { topics } from '#shared/contracts/topics.ts';
 import type { KafkaConsumer, OutgoingRecord } from '#shared/kafka/kafka-client.ts';
-import { commandRecord, handlerTime, idleRowLocks, median, rowLockCounters, rowLocksBetween, serverConnection } from '../../tests/support/hot-row-bench.ts';
+import {
+  commandRecord,
+  handlerTime,
+  idleRowLocks,
+  median,
+  rowLockCounters,
+  rowLocksBetween,
+  serverConnection,
+} from '../../tests/support/hot-row-bench.ts';
 import { createTestProduct, httpClient, isolatedKafka, productState, startProductService } from '../test/product-test-kit.ts';
 
 const orders = Number(process.argv[2] ?? 400);
@@ -129,8 +137,14 @@ async function main(): Promise<void> {
     const reserveConfirm = Array.from({ length: size }, () => randomUUID());
     const mixed = Array.from({ length: size }, () => randomUUID());
     return [
-      await runPhase('reserve', reserveConfirm.map((orderId) => ({ type: 'ReserveStock', orderId }))),
-      await runPhase('confirm', reserveConfirm.map((orderId) => ({ type: 'ConfirmStock', orderId }))),
+      await runPhase(
+        'reserve',
+        reserveConfirm.map((orderId) => ({ type: 'ReserveStock', orderId })),
+      ),
+      await runPhase(
+        'confirm',
+        reserveConfirm.map((orderId) => ({ type: 'ConfirmStock', orderId })),
+      ),
       await runPhase(
         'mixed',
         mixed.flatMap((orderId): Command[] => [

@@ -28,10 +28,24 @@ export interface Probes {
   close(): Promise<void>;
 }
 
-const dbCounters = ['Questions', 'Com_commit', 'Com_rollback', 'Innodb_data_fsyncs', 'Handler_commit', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete'];
+const dbCounters = [
+  'Questions',
+  'Com_commit',
+  'Com_rollback',
+  'Innodb_data_fsyncs',
+  'Handler_commit',
+  'Com_select',
+  'Com_insert',
+  'Com_update',
+  'Com_delete',
+];
 
 /** The platform's processes by name, found by the ports they listen on (a service may have replicas). */
-export function findPlatformProcesses(ports: { order: number[]; product: number[]; payment: number[] }, kafkaPort: number, redisPort: number): Map<string, number[]> {
+export function findPlatformProcesses(
+  ports: { order: number[]; product: number[]; payment: number[] },
+  kafkaPort: number,
+  redisPort: number,
+): Map<string, number[]> {
   const listeners = new Map<number, number>();
   try {
     const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
@@ -85,14 +99,21 @@ export async function openProbes(ports: { order: number[]; product: number[]; pa
   const db: Connection = await createConnection({ host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USER, password: env.DB_PASSWORD });
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  const kafka = createKafkajsClient({ clientId: 'bench-probe', brokers: env.KAFKA_BROKERS, topicPrefix: env.KAFKA_TOPIC_PREFIX, ...kafkaSecurityOf(env) }, createLogger('bench-probe', 'error'));
+  const kafka = createKafkajsClient(
+    { clientId: 'bench-probe', brokers: env.KAFKA_BROKERS, topicPrefix: env.KAFKA_TOPIC_PREFIX, ...kafkaSecurityOf(env) },
+    createLogger('bench-probe', 'error'),
+  );
   const admin = await kafka.admin();
 
   return {
     processes,
     async read() {
       const cpuMs = new Map<string, number>();
-      for (const [name, pids] of processes) cpuMs.set(name, pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0));
+      for (const [name, pids] of processes)
+        cpuMs.set(
+          name,
+          pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+        );
       const [rows] = await db.query(`show global status where Variable_name in (${dbCounters.map(() => '?').join(',')})`, dbCounters);
       const counters = new Map((rows as { Variable_name: string; Value: string }[]).map((row) => [row.Variable_name, Number(row.Value)]));
       const info = await redis.info('stats');

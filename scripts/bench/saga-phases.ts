@@ -8,7 +8,13 @@ import { timelineOf, type OrderTimeline } from '../report/timeline.ts';
 
 /** The anchor's order: one coffee for the seed customer (what the Restate bench sends). */
 export const hotMix: OrderShape[] = [
-  { name: 'one coffee', weight: 1, expect: 'CONFIRMED', customerId: seedCustomers.rich, lines: [{ productId: seedProducts.coffee.id, price: seedProducts.coffee.price, quantity: 1 }] },
+  {
+    name: 'one coffee',
+    weight: 1,
+    expect: 'CONFIRMED',
+    customerId: seedCustomers.rich,
+    lines: [{ productId: seedProducts.coffee.id, price: seedProducts.coffee.price, quantity: 1 }],
+  },
 ];
 
 export interface PhaseResult {
@@ -72,8 +78,19 @@ export async function oneAtATime(api: PlatformApi, count: number, mix: readonly 
     const response = await api.placeOrder(orderBodyOf(shape));
     const body = (await response.json()) as { orderTrackingId?: string };
     const order: PlacedOrder = {
-      index, shape, sentAt, sentWallMs, postMs: performance.now() - sentAt, id: body.orderTrackingId ?? null, httpStatus: response.status,
-      status: null, failureMessages: [], sagaMs: null, createdAt: null, terminalAt: null, error: response.status === 201 ? null : `POST ${response.status}`,
+      index,
+      shape,
+      sentAt,
+      sentWallMs,
+      postMs: performance.now() - sentAt,
+      id: body.orderTrackingId ?? null,
+      httpStatus: response.status,
+      status: null,
+      failureMessages: [],
+      sagaMs: null,
+      createdAt: null,
+      terminalAt: null,
+      error: response.status === 201 ? null : `POST ${response.status}`,
     };
     orders.push(order);
     if (!order.id) continue;
@@ -93,15 +110,42 @@ export async function oneAtATime(api: PlatformApi, count: number, mix: readonly 
 }
 
 /** (b) `count` orders sent at once, followed through the change feed. */
-export async function allAtOnce(urls: PlatformUrls, count: number, authHeader: (() => Record<string, string>) | undefined, mix: readonly OrderShape[] = hotMix): Promise<PhaseResult> {
-  const { report, orders } = await runLoadTest({ urls, orders: count, concurrency: count, mix: [...mix], measureFloor: false, authHeader, deadlineMs: 120_000 });
+export async function allAtOnce(
+  urls: PlatformUrls,
+  count: number,
+  authHeader: (() => Record<string, string>) | undefined,
+  mix: readonly OrderShape[] = hotMix,
+): Promise<PhaseResult> {
+  const { report, orders } = await runLoadTest({
+    urls,
+    orders: count,
+    concurrency: count,
+    mix: [...mix],
+    measureFloor: false,
+    authHeader,
+    deadlineMs: 120_000,
+  });
   return resultOf(orders, report.invariants, null);
 }
 
 /** (c) One step of an open-loop sweep: `rate` orders per second for `seconds`, whatever the latency. */
-export async function openLoopStep(urls: PlatformUrls, rate: number, seconds: number, authHeader: (() => Record<string, string>) | undefined, mix: readonly OrderShape[]): Promise<PhaseResult> {
+export async function openLoopStep(
+  urls: PlatformUrls,
+  rate: number,
+  seconds: number,
+  authHeader: (() => Record<string, string>) | undefined,
+  mix: readonly OrderShape[],
+): Promise<PhaseResult> {
   const started = Date.now();
-  const { report, orders } = await runLoadTest({ urls, rate, durationS: seconds, mix: [...mix], measureFloor: false, authHeader, deadlineMs: 120_000 });
+  const { report, orders } = await runLoadTest({
+    urls,
+    rate,
+    durationS: seconds,
+    mix: [...mix],
+    measureFloor: false,
+    authHeader,
+    deadlineMs: 120_000,
+  });
   const lastDue = Math.max(...orders.map((o) => o.sentWallMs), started);
   return resultOf(orders, report.invariants, lastDue);
 }

@@ -28,12 +28,7 @@ export async function readLedger(api: PlatformApi, productIds: string[], custome
  * moved exactly for the CONFIRMED orders, nothing held back, ledgers consistent, and no cancelled
  * order left charged.
  */
-export async function checkInvariants(
-  api: PlatformApi,
-  orders: PlacedOrder[],
-  before: Ledger,
-  after: Ledger,
-): Promise<InvariantResult[]> {
+export async function checkInvariants(api: PlatformApi, orders: PlacedOrder[], before: Ledger, after: Ledger): Promise<InvariantResult[]> {
   const accepted = orders.filter((o) => o.id);
   const confirmed = accepted.filter((o) => o.status === 'CONFIRMED');
   const results: InvariantResult[] = [];
@@ -41,7 +36,13 @@ export async function checkInvariants(
   results.push({
     name: 'every order terminal before the deadline',
     pass: notTerminal.length === 0,
-    detail: notTerminal.length === 0 ? `${accepted.length} of ${accepted.length}` : `${notTerminal.length} still ${[...new Set(notTerminal.map((o) => o.status))].join('/')}: ${notTerminal.slice(0, 3).map((o) => o.id).join(', ')}`,
+    detail:
+      notTerminal.length === 0
+        ? `${accepted.length} of ${accepted.length}`
+        : `${notTerminal.length} still ${[...new Set(notTerminal.map((o) => o.status))].join('/')}: ${notTerminal
+            .slice(0, 3)
+            .map((o) => o.id)
+            .join(', ')}`,
   });
   const rejectedPosts = orders.filter((o) => o.error);
   results.push({
@@ -53,15 +54,15 @@ export async function checkInvariants(
   results.push({
     name: 'each order ends as its shape predicts',
     pass: surprises.length === 0,
-    detail: surprises.length === 0 ? 'all as expected' : `${surprises.length} differ, e.g. ${surprises[0].shape.name} → ${surprises[0].status} ${surprises[0].failureMessages.join('; ')}`,
+    detail:
+      surprises.length === 0
+        ? 'all as expected'
+        : `${surprises.length} differ, e.g. ${surprises[0].shape.name} → ${surprises[0].status} ${surprises[0].failureMessages.join('; ')}`,
   });
 
   for (const [productId, was] of before.products) {
     const now = after.products.get(productId)!;
-    const sold = confirmed.reduce(
-      (sum, o) => sum + o.shape.lines.filter((l) => l.productId === productId).reduce((s, l) => s + l.quantity, 0),
-      0,
-    );
+    const sold = confirmed.reduce((sum, o) => sum + o.shape.lines.filter((l) => l.productId === productId).reduce((s, l) => s + l.quantity, 0), 0);
     results.push({
       name: `stock ${productId.slice(0, 8)}: on hand fell by the confirmed units, nothing left reserved`,
       pass: was.onHand - now.onHand === sold && now.reserved === was.reserved && now.onHand >= 0,
@@ -80,11 +81,15 @@ export async function checkInvariants(
 
   const chargedButCancelled: string[] = [];
   const confirmedUnpaid: string[] = [];
-  await inParallel(accepted.filter((o) => o.terminalAt !== null), 16, async (order) => {
-    const payment = await api.payment(order.id!);
-    if (order.status === 'CANCELLED' && payment?.status === 'COMPLETED') chargedButCancelled.push(order.id!);
-    if (order.status === 'CONFIRMED' && payment?.status !== 'COMPLETED') confirmedUnpaid.push(order.id!);
-  });
+  await inParallel(
+    accepted.filter((o) => o.terminalAt !== null),
+    16,
+    async (order) => {
+      const payment = await api.payment(order.id!);
+      if (order.status === 'CANCELLED' && payment?.status === 'COMPLETED') chargedButCancelled.push(order.id!);
+      if (order.status === 'CONFIRMED' && payment?.status !== 'COMPLETED') confirmedUnpaid.push(order.id!);
+    },
+  );
   results.push({
     name: 'no cancelled order left charged without a refund',
     pass: chargedButCancelled.length === 0,

@@ -25,7 +25,8 @@ export interface LoadTestOptions {
 
 /** One load run: prepare, measure the floor, place orders, wait for terminal states, check invariants. */
 export async function runLoadTest(options: LoadTestOptions): Promise<{ report: LoadReport; orders: PlacedOrder[] }> {
-  const api = options.auth === undefined ? platformApi(options.urls, options.authHeader) : platformApi(options.urls, options.authHeader, options.auth);
+  const api =
+    options.auth === undefined ? platformApi(options.urls, options.authHeader) : platformApi(options.urls, options.authHeader, options.auth);
   const mix = options.mix ?? defaultMix;
   const total = options.rate && options.durationS ? Math.round(options.rate * options.durationS) : (options.orders ?? 100);
   const productIds = [...new Set(mix.flatMap((shape) => shape.lines.map((l) => l.productId)))];

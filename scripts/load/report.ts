@@ -62,16 +62,22 @@ export function buildReport(
 
 export function printReport(report: LoadReport): void {
   const line = (label: string, s: Summary) =>
-    console.log(`  ${label.padEnd(26)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  max ${ms(s.max).padStart(9)}  (n=${s.count})`);
+    console.log(
+      `  ${label.padEnd(26)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  max ${ms(s.max).padStart(9)}  (n=${s.count})`,
+    );
   const o = report.orders;
-  console.log(`\nOrders: ${o.placed} placed, ${o.accepted} accepted, ${o.confirmed} CONFIRMED, ${o.cancelled} CANCELLED, ${o.notTerminal} not terminal, ${o.postErrors} POST errors`);
+  console.log(
+    `\nOrders: ${o.placed} placed, ${o.accepted} accepted, ${o.confirmed} CONFIRMED, ${o.cancelled} CANCELLED, ${o.notTerminal} not terminal, ${o.postErrors} POST errors`,
+  );
   console.log('Latency');
   line('POST → terminal (saga)', report.sagaLatency);
   line('send → terminal (client)', report.sendToTerminalLatency);
   line('  of which CONFIRMED', report.sagaLatencyByOutcome.CONFIRMED);
   line('  of which CANCELLED', report.sagaLatencyByOutcome.CANCELLED);
   line('POST response', report.postLatency);
-  console.log(`Throughput: ${report.throughputSagasPerSecond.toFixed(1)} sagas/s (first accepted → last terminal), wall ${report.wallSeconds.toFixed(1)} s`);
+  console.log(
+    `Throughput: ${report.throughputSagasPerSecond.toFixed(1)} sagas/s (first accepted → last terminal), wall ${report.wallSeconds.toFixed(1)} s`,
+  );
   if (report.floor) {
     const f = report.floor;
     line('floor: DB commit', f.dbCommit);

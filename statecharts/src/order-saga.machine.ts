@@ -43,8 +43,7 @@ const NOT_WAITING = 'timer of a step this order is not waiting for';
 
 // What CANCELLED sends for a late reply, on the first attempt and on every retry.
 const lateRelease = () => releaseStock('stock reserved after the order was cancelled');
-const lateRefund = ({ context }: { context: OrderSagaContext }) =>
-  refundPayment(context, 'payment completed after the order was cancelled');
+const lateRefund = ({ context }: { context: OrderSagaContext }) => refundPayment(context, 'payment completed after the order was cancelled');
 
 export const orderSagaMachine = sagaSetup.createMachine({
   id: 'orderSaga',
@@ -214,11 +213,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         StockReserved: [
           { guard: 'stockMayBeReserved', description: 'release already requested', meta: ignored },
           {
-            actions: [
-              markStock(true),
-              noteAnomaly('stock reserved after cancellation; released'),
-              ...startCompensation('release', lateRelease),
-            ],
+            actions: [markStock(true), noteAnomaly('stock reserved after cancellation; released'), ...startCompensation('release', lateRelease)],
             meta: compensation,
           },
         ],
@@ -229,11 +224,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         StockReleaseRefused: [
           {
             guard: 'stockMayBeReserved',
-            actions: [
-              markStock(false),
-              noteAnomaly('late release refused; stock taken on a cancelled order'),
-              ...settleCompensation('release'),
-            ],
+            actions: [markStock(false), noteAnomaly('late release refused; stock taken on a cancelled order'), ...settleCompensation('release')],
             meta: anomaly,
           },
           { description: DUPLICATE, meta: ignored },
@@ -243,11 +234,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         PaymentCompleted: [
           { guard: 'isKnownPayment', description: DUPLICATE, meta: ignored },
           {
-            actions: [
-              rememberPayment(),
-              noteAnomaly('payment completed after cancellation; refunded'),
-              ...startCompensation('refund', lateRefund),
-            ],
+            actions: [rememberPayment(), noteAnomaly('payment completed after cancellation; refunded'), ...startCompensation('refund', lateRefund)],
             meta: compensation,
           },
         ],

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { orderSagaMachine } from './order-saga.machine.ts';
 import { isTerminal, orderStatusOf, startOrderSaga } from './order-saga.ts';
-import {
-  commandsOf,
-  ev,
-  firing,
-  orderInput,
-  pendingTimersAfter,
-  run,
-  runSteps,
-  send,
-  sendAll,
-  start,
-} from './saga-test-kit.ts';
+import { commandsOf, ev, firing, orderInput, pendingTimersAfter, run, runSteps, send, sendAll, start } from './saga-test-kit.ts';
 import type { Step } from './saga-test-kit.ts';
 
 describe('happy path', () => {

@@ -100,8 +100,7 @@ function replay(events: readonly OrderSagaEvent[]): PathStep[] {
   return steps;
 }
 
-const eventsOf = (path: { steps: { event: { type: string } }[] }) =>
-  path.steps.slice(1).map((step) => step.event as OrderSagaEvent);
+const eventsOf = (path: { steps: { event: { type: string } }[] }) => path.steps.slice(1).map((step) => step.event as OrderSagaEvent);
 
 // Thousands of paths are replayed step by step: seconds of CPU, more on a busy 2-core machine.
 describe('generated paths', { timeout: 60_000 }, () => {
@@ -133,7 +132,11 @@ describe('generated paths', { timeout: 60_000 }, () => {
       expect(steps.map((step) => behaviourKey(step.after))).toEqual(path.steps.map((step) => behaviourKey(step.state)));
       const violations = pathViolations(steps);
       if (violations.length) {
-        throw new Error(`${eventsOf(path).map((e) => e.type).join(' > ')}\n${violations.join('\n')}`);
+        throw new Error(
+          `${eventsOf(path)
+            .map((e) => e.type)
+            .join(' > ')}\n${violations.join('\n')}`,
+        );
       }
     }
   });
@@ -189,7 +192,13 @@ describe('every edge', () => {
 
   it('keeps the invariants of a whole path', () => {
     const violations = edges.flatMap((steps) =>
-      pathViolations(steps).map((violation) => `${steps.slice(1).map((step) => step.event!.type).join(' > ')}: ${violation}`),
+      pathViolations(steps).map(
+        (violation) =>
+          `${steps
+            .slice(1)
+            .map((step) => step.event!.type)
+            .join(' > ')}: ${violation}`,
+      ),
     );
     expect(violations).toEqual([]);
   });
@@ -254,15 +263,10 @@ describe('every state against every event', () => {
   it('every state names every event explicitly (own or inherited from CANCELLING)', () => {
     const leaves = orderSagaMachine.root.states;
     const cancelling = leaves.CANCELLING!;
-    const atomic = [
-      ...Object.values(leaves).filter((node) => node.type === 'atomic'),
-      ...Object.values(cancelling.states),
-    ];
+    const atomic = [...Object.values(leaves).filter((node) => node.type === 'atomic'), ...Object.values(cancelling.states)];
     for (const node of atomic) {
       const handled = new Set([...node.transitions.keys(), ...(node.parent?.transitions.keys() ?? [])]);
-      const expected = ORDER_SAGA_EVENT_TYPES.filter(
-        (type) => !(node.tags.includes('terminal') && type === 'CancellationRequested'),
-      );
+      const expected = ORDER_SAGA_EVENT_TYPES.filter((type) => !(node.tags.includes('terminal') && type === 'CancellationRequested'));
       expect([...handled].sort(), node.id).toEqual([...expected].sort());
     }
   });

@@ -60,8 +60,7 @@ export const sagaSetup = setup({
   guards: {
     isStaleTimer: ({ context, event }, { step }: { step: SagaStep }) =>
       'attempt' in event && event.attempt !== undefined && event.attempt !== context.attempts[step],
-    hasAttemptsLeft: ({ context }, { step }: { step: SagaStep }) =>
-      context.attempts[step] < context.settings[step].maxAttempts,
+    hasAttemptsLeft: ({ context }, { step }: { step: SagaStep }) => context.attempts[step] < context.settings[step].maxAttempts,
     paymentMayBeTaken: ({ context }) => context.paymentMayBeTaken,
     stockMayBeReserved: ({ context }) => context.stockMayBeReserved,
     isKnownPayment: ({ context, event }) => event.type === 'PaymentCompleted' && event.paymentId === context.paymentId,
@@ -109,8 +108,7 @@ const armTimer = (step: SagaStep) =>
   }) as const;
 
 /** A waiting state sends its step's command and arms the step's timer on entry... */
-export const enterStep = (step: SagaStep) =>
-  [{ type: 'startAttempts', params: { step } }, sendStepCommand(step), armTimer(step)] as const;
+export const enterStep = (step: SagaStep) => [{ type: 'startAttempts', params: { step } }, sendStepCommand(step), armTimer(step)] as const;
 
 /** ...and disarms it on exit, so no way out of a waiting state can leave a timer behind. */
 export const leaveStep = (step: SagaStep) => [{ type: 'clearTimer', params: { timer: step } }] as const;
@@ -134,19 +132,14 @@ export const retryThenCompensate = (step: SagaStep) =>
     { guard: { type: 'hasAttemptsLeft', params: { step } }, actions: retry(step), meta: timeout },
     {
       target: 'CANCELLING',
-      actions: recordFailure(
-        ({ context }) => `${commandForStep(step, context).command} unanswered after ${context.attempts[step]} attempts`,
-      ),
+      actions: recordFailure(({ context }) => `${commandForStep(step, context).command} unanswered after ${context.attempts[step]} attempts`),
       meta: timeout,
     },
   ] as const;
 
 /** Compensation steps never give up; past maxAttempts they only record an anomaly. */
 export const retryForever = (step: SagaStep) =>
-  [
-    staleTimer(step),
-    { actions: [{ type: 'noteUnansweredCompensation', params: { step } }, ...retry(step)], meta: timeout },
-  ] as const;
+  [staleTimer(step), { actions: [{ type: 'noteUnansweredCompensation', params: { step } }, ...retry(step)], meta: timeout }] as const;
 
 /**
  * Compensation sent from a terminal state (a reply that arrives after the order was cancelled)
@@ -183,10 +176,7 @@ export const retryCompensationWhileOwed = (step: CompensationStep, build: (args:
   ] as const;
 
 /** An explicit no-op: the event is understood here and deliberately changes nothing. */
-export function ignore<const T extends OrderSagaEventType>(
-  why: string,
-  ...types: T[]
-): Record<T, { description: string; meta: SagaTransitionMeta }> {
+export function ignore<const T extends OrderSagaEventType>(why: string, ...types: T[]): Record<T, { description: string; meta: SagaTransitionMeta }> {
   return Object.fromEntries(types.map((type) => [type, { description: why, meta: ignored }])) as Record<
     T,
     { description: string; meta: SagaTransitionMeta }

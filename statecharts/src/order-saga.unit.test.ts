@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { orderSagaMachine } from './order-saga.machine.ts';
-import {
-  advanceOrderSaga,
-  isTerminal,
-  orderStatusOf,
-  persistOrderSaga,
-  restoreOrderSaga,
-  startOrderSaga,
-} from './order-saga.ts';
+import { advanceOrderSaga, isTerminal, orderStatusOf, persistOrderSaga, restoreOrderSaga, startOrderSaga } from './order-saga.ts';
 import type { OrderSagaSnapshot, PersistedOrderSaga } from './order-saga.ts';
 import { ev, orderInput, run } from './saga-test-kit.ts';
 import type { OrderSagaEvent } from './saga-types.ts';

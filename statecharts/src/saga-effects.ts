@@ -5,10 +5,7 @@ import type { ClearTimerParams, SagaCommand, SetTimerParams } from './saga-types
  * outbox rows, timers become (or delete) timer rows. setTimer replaces any
  * pending timer of the same name for the order.
  */
-export type SagaEffect =
-  | ({ kind: 'command' } & SagaCommand)
-  | ({ kind: 'setTimer' } & SetTimerParams)
-  | ({ kind: 'clearTimer' } & ClearTimerParams);
+export type SagaEffect = ({ kind: 'command' } & SagaCommand) | ({ kind: 'setTimer' } & SetTimerParams) | ({ kind: 'clearTimer' } & ClearTimerParams);
 
 /** The part of XState's executable action objects that carries our data. */
 export interface ReturnedAction {

@@ -14,14 +14,7 @@ export interface PathStep {
   effects: SagaEffect[];
 }
 
-export type SagaStateId =
-  | 'PENDING'
-  | 'RESERVED'
-  | 'PAID'
-  | 'CONFIRMED'
-  | 'CANCELLING.releasingStock'
-  | 'CANCELLING.refundingPayment'
-  | 'CANCELLED';
+export type SagaStateId = 'PENDING' | 'RESERVED' | 'PAID' | 'CONFIRMED' | 'CANCELLING.releasingStock' | 'CANCELLING.refundingPayment' | 'CANCELLED';
 
 /** The timer of the step a state waits for (terminal states wait for none). */
 export const WAITING_TIMER_OF: Record<SagaStateId, SagaTimer | null> = {
@@ -129,7 +122,8 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
         }
         // The step's timeout while within its attempts; past them (compensation only) doubling, up to an hour.
         const { timeoutMs, maxAttempts } = context.settings[effect.timer];
-        const expectedMs = effect.attempt <= maxAttempts ? timeoutMs : Math.min(timeoutMs * 2 ** (effect.attempt - maxAttempts), Math.max(timeoutMs, 3_600_000));
+        const expectedMs =
+          effect.attempt <= maxAttempts ? timeoutMs : Math.min(timeoutMs * 2 ** (effect.attempt - maxAttempts), Math.max(timeoutMs, 3_600_000));
         if (effect.delayMs !== expectedMs) {
           violations.push(`${where}: ${effect.timer} timer for attempt ${effect.attempt} armed with ${effect.delayMs} ms, not ${expectedMs}`);
         }
@@ -165,8 +159,7 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
   if (!last) return violations;
   const events = steps.map((step) => step.event?.type);
   const status = orderStatusOf(last.after);
-  const paymentPossiblyTaken =
-    events.includes('PaymentCompleted') || (sent.has('ChargePayment') && !events.includes('PaymentFailed'));
+  const paymentPossiblyTaken = events.includes('PaymentCompleted') || (sent.has('ChargePayment') && !events.includes('PaymentFailed'));
 
   if (status === 'CANCELLED') {
     if (paymentPossiblyTaken && !sent.has('RefundPayment')) violations.push('CANCELLED after a possibly taken payment without RefundPayment');

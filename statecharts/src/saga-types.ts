@@ -79,10 +79,7 @@ export type ProductReply =
   | { type: 'StockReleased' }
   | { type: 'StockReleaseRefused'; reason: string };
 
-export type PaymentReply =
-  | { type: 'PaymentCompleted'; paymentId: string }
-  | { type: 'PaymentFailed'; reason: string }
-  | { type: 'PaymentRefunded' };
+export type PaymentReply = { type: 'PaymentCompleted'; paymentId: string } | { type: 'PaymentFailed'; reason: string } | { type: 'PaymentRefunded' };
 
 export type OperatorRequest = { type: 'CancellationRequested'; reason: string };
 

@@ -73,9 +73,7 @@ describe('toJson', () => {
 describe('XState keeps transition meta for other tools', () => {
   it('toDirectedGraph edges expose meta.kind on their transition', () => {
     const edges = (node: DirectedGraphNode): DirectedGraphNode['edges'] => [...node.edges, ...node.children.flatMap(edges)];
-    const failed = edges(toDirectedGraph(orderSagaMachine)).find(
-      (edge) => edge.source.key === 'RESERVED' && edge.label.text === 'PaymentFailed',
-    );
+    const failed = edges(toDirectedGraph(orderSagaMachine)).find((edge) => edge.source.key === 'RESERVED' && edge.label.text === 'PaymentFailed');
     expect(failed?.target.key).toBe('CANCELLING');
     expect(failed?.transition.meta).toEqual({ kind: 'compensation' });
   });

@@ -20,7 +20,18 @@ const A = customers.rich;
 const B = customers.middle;
 const adminPassword = process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD;
 
-const KINDS = ['none', 'expired', 'badSignature', 'wrongAudience', 'wrongIssuer', 'unknownKid', 'service', 'otherCustomer', 'customer', 'admin'] as const;
+const KINDS = [
+  'none',
+  'expired',
+  'badSignature',
+  'wrongAudience',
+  'wrongIssuer',
+  'unknownKid',
+  'service',
+  'otherCustomer',
+  'customer',
+  'admin',
+] as const;
 type Kind = (typeof KINDS)[number];
 /** Tokens that do not verify: 401 on every route that is not public. */
 const UNVERIFIABLE: Kind[] = ['none', 'expired', 'badSignature', 'wrongAudience', 'wrongIssuer', 'unknownKid'];
@@ -58,48 +69,117 @@ const route = (
 // [other customer, customer A, admin]
 const ROUTES: RouteCase[] = [
   // order service
-  route('order-service', 'POST', '/api/v1/orders', () => '/api/v1/orders', [403, 201, 201], () => orderBody(A, [{ product: products.coffee, quantity: 1 }])),
+  route(
+    'order-service',
+    'POST',
+    '/api/v1/orders',
+    () => '/api/v1/orders',
+    [403, 201, 201],
+    () => orderBody(A, [{ product: products.coffee, quantity: 1 }]),
+  ),
   route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}', (f) => `/api/v1/orders/${f.orderA}`, [404, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders', () => `/api/v1/orders?customerId=${A}`, [403, 200, 200]),
   route('order-service', 'GET', '/api/v1/orders/{orderTrackingId}/outcome', (f) => `/api/v1/orders/${f.orderA}/outcome?timeoutMs=0`, [403, 403, 200]),
   { ...route('order-service', 'GET', '/api/v1/catalog/products', () => '/api/v1/catalog/products', [200, 200, 200]), asService: 200 },
   route('order-service', 'GET', '/api/v1/orders/{orderId}/saga', (f) => `/api/v1/orders/${f.orderA}/saga`, [403, 403, 200]),
-  route('order-service', 'POST', '/api/v1/orders/{orderId}/saga/timeouts/{timer}', (f) => `/api/v1/orders/${f.orderA}/saga/timeouts/payment`, [403, 403, 409]),
-  route('order-service', 'POST', '/api/v1/orders/{orderId}/saga/compensation', (f) => `/api/v1/orders/${f.orderA}/saga/compensation`, [403, 403, 409], () => ({
-    reason: 'auth matrix',
-  })),
+  route(
+    'order-service',
+    'POST',
+    '/api/v1/orders/{orderId}/saga/timeouts/{timer}',
+    (f) => `/api/v1/orders/${f.orderA}/saga/timeouts/payment`,
+    [403, 403, 409],
+  ),
+  route(
+    'order-service',
+    'POST',
+    '/api/v1/orders/{orderId}/saga/compensation',
+    (f) => `/api/v1/orders/${f.orderA}/saga/compensation`,
+    [403, 403, 409],
+    () => ({
+      reason: 'auth matrix',
+    }),
+  ),
   route('order-service', 'GET', '/api/v1/sagas/stuck', () => '/api/v1/sagas/stuck', [403, 403, 200]),
   route('order-service', 'GET', '/api/v1/sagas/overview', () => '/api/v1/sagas/overview', [403, 403, 200]),
   route('order-service', 'GET', '/api/v1/dead-letters', () => '/api/v1/dead-letters', [403, 403, 200]),
   route('order-service', 'POST', '/api/v1/dead-letters/{id}/redrive', () => '/api/v1/dead-letters/999999/redrive', [403, 403, 404]),
   route('order-service', 'GET', '/api/v1/auth/keys', () => '/api/v1/auth/keys', [403, 403, 200]),
-  route('order-service', 'POST', '/api/v1/auth/keys/rotation', () => '/api/v1/auth/keys/rotation', [403, 403, 200], () => ({})),
+  route(
+    'order-service',
+    'POST',
+    '/api/v1/auth/keys/rotation',
+    () => '/api/v1/auth/keys/rotation',
+    [403, 403, 200],
+    () => ({}),
+  ),
   // An unknown customer, so the admin's 404 changes nobody's password.
-  route('order-service', 'PUT', '/api/v1/customers/{customerId}/password', () => '/api/v1/customers/00000000-0000-4000-8000-00000000abcd/password', [403, 403, 404], () => ({
-    password: 'an auth matrix password',
-  })),
+  route(
+    'order-service',
+    'PUT',
+    '/api/v1/customers/{customerId}/password',
+    () => '/api/v1/customers/00000000-0000-4000-8000-00000000abcd/password',
+    [403, 403, 404],
+    () => ({
+      password: 'an auth matrix password',
+    }),
+  ),
   {
-    ...route('order-service', 'POST', '/api/v1/auth/tokens', () => '/api/v1/auth/tokens', [200, 200, 200], () => ({ admin: true, password: adminPassword })),
+    ...route(
+      'order-service',
+      'POST',
+      '/api/v1/auth/tokens',
+      () => '/api/v1/auth/tokens',
+      [200, 200, 200],
+      () => ({ admin: true, password: adminPassword }),
+    ),
     public: true,
   },
   // product service
   { ...route('product-service', 'GET', '/api/v1/products', () => '/api/v1/products', [200, 200, 200]), asService: 200 },
   { ...route('product-service', 'GET', '/api/v1/products/{productId}', () => `/api/v1/products/${coffee}`, [200, 200, 200]), asService: 200 },
   route('product-service', 'GET', '/api/v1/products/{productId}/reservations', () => `/api/v1/products/${coffee}/reservations`, [403, 403, 200]),
-  route('product-service', 'POST', '/api/v1/products', () => '/api/v1/products', [403, 403, 201], () => ({
-    name: `auth matrix ${Date.now()}`,
-    price: 1000,
-    quantity: 1,
-  })),
-  route('product-service', 'PUT', '/api/v1/products/{productId}/price', () => `/api/v1/products/${coffee}/price`, [403, 403, 200], () => ({
-    price: products.coffee.price,
-  })),
-  route('product-service', 'POST', '/api/v1/products/{productId}/stock', () => `/api/v1/products/${coffee}/stock`, [403, 403, 200], () => ({ quantity: 1 })),
+  route(
+    'product-service',
+    'POST',
+    '/api/v1/products',
+    () => '/api/v1/products',
+    [403, 403, 201],
+    () => ({
+      name: `auth matrix ${Date.now()}`,
+      price: 1000,
+      quantity: 1,
+    }),
+  ),
+  route(
+    'product-service',
+    'PUT',
+    '/api/v1/products/{productId}/price',
+    () => `/api/v1/products/${coffee}/price`,
+    [403, 403, 200],
+    () => ({
+      price: products.coffee.price,
+    }),
+  ),
+  route(
+    'product-service',
+    'POST',
+    '/api/v1/products/{productId}/stock',
+    () => `/api/v1/products/${coffee}/stock`,
+    [403, 403, 200],
+    () => ({ quantity: 1 }),
+  ),
   // payment service
   route('payment-service', 'GET', '/api/v1/credits/ledger-check', () => '/api/v1/credits/ledger-check', [403, 403, 200]),
   route('payment-service', 'GET', '/api/v1/credits/{customerId}', () => `/api/v1/credits/${A}`, [403, 200, 200]),
   route('payment-service', 'GET', '/api/v1/credits/{customerId}/history', () => `/api/v1/credits/${A}/history`, [403, 200, 200]),
-  route('payment-service', 'POST', '/api/v1/credits/{customerId}/top-ups', () => `/api/v1/credits/${A}/top-ups`, [403, 403, 201], () => ({ amount: 1 })),
+  route(
+    'payment-service',
+    'POST',
+    '/api/v1/credits/{customerId}/top-ups',
+    () => `/api/v1/credits/${A}/top-ups`,
+    [403, 403, 201],
+    () => ({ amount: 1 }),
+  ),
   route('payment-service', 'GET', '/api/v1/payments/{orderId}', (f) => `/api/v1/payments/${f.orderA}`, [404, 200, 200]),
   { ...route('payment-service', 'GET', '/api/v1/customers/{customerId}', () => `/api/v1/customers/${A}`, [403, 403, 200]), asService: 200 },
 ];
@@ -140,7 +220,8 @@ async function activeSigningKey(): Promise<{ kid: string; privateKey: CryptoKey 
 /** What a refused request must not have changed. */
 async function persistedState() {
   const admin = await client.tokens.adminHeaders();
-  const get = async (service: ServiceName, path: string) => (await fetch(`${platform.url[service]}${path}`, { headers: admin })).json() as Promise<any>;
+  const get = async (service: ServiceName, path: string) =>
+    (await fetch(`${platform.url[service]}${path}`, { headers: admin })).json() as Promise<any>;
   const [orders, productsPage, history, coffeeNow, keys, credit] = await Promise.all([
     get('order-service', '/api/v1/orders?size=1'),
     get('product-service', '/api/v1/products?size=1'),
@@ -179,8 +260,14 @@ describe('who may call what: every /api route × every kind of caller (three ser
     headersOf.set('none', {});
     headersOf.set('expired', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', expiresInS: -120 })));
     headersOf.set('badSignature', bearer(await signTestToken(stranger.privateKey, realKey.kid, { role: 'admin', subject: 'admin' })));
-    headersOf.set('wrongAudience', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', audience: 'urn:another-api' })));
-    headersOf.set('wrongIssuer', bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', issuer: 'urn:another-issuer' })));
+    headersOf.set(
+      'wrongAudience',
+      bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', audience: 'urn:another-api' })),
+    );
+    headersOf.set(
+      'wrongIssuer',
+      bearer(await signTestToken(realKey.privateKey, realKey.kid, { role: 'admin', subject: 'admin', issuer: 'urn:another-issuer' })),
+    );
     // The platform's key under a kid nobody published: product and payment fetch the JWKS again (once per cooldown), then refuse.
     headersOf.set('unknownKid', bearer(await signTestToken(realKey.privateKey, 'kid-nobody-published', { role: 'admin', subject: 'admin' })));
     // What the order service signs for itself to ask the payment service whether a customer exists.
@@ -223,22 +310,19 @@ describe('who may call what: every /api route × every kind of caller (three ser
     });
 
     for (const kind of REFUSING) {
-      it.each(ROUTES.map((entry) => [`${entry.method} ${entry.template} (${entry.service})`, entry] as const))(
-        `${kind}: %s`,
-        async (_, entry) => {
-          const response = await send(entry, headersOf.get(kind)!);
-          const expected = expectedStatus(entry, kind);
-          expect(response.status, await response.clone().text()).toBe(expected);
-          if (expected === 401) {
-            expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="commerce-platform"/);
-            expect(response.headers.get('content-type')).toBe('application/problem+json');
-          }
-          if (expected === 403) {
-            expect(response.headers.get('content-type')).toBe('application/problem+json');
-            expect(((await response.json()) as { status: number }).status).toBe(403);
-          }
-        },
-      );
+      it.each(ROUTES.map((entry) => [`${entry.method} ${entry.template} (${entry.service})`, entry] as const))(`${kind}: %s`, async (_, entry) => {
+        const response = await send(entry, headersOf.get(kind)!);
+        const expected = expectedStatus(entry, kind);
+        expect(response.status, await response.clone().text()).toBe(expected);
+        if (expected === 401) {
+          expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="commerce-platform"/);
+          expect(response.headers.get('content-type')).toBe('application/problem+json');
+        }
+        if (expected === 403) {
+          expect(response.headers.get('content-type')).toBe('application/problem+json');
+          expect(((await response.json()) as { status: number }).status).toBe(403);
+        }
+      });
     }
 
     it('nothing was stored, moved or charged by any refused request', async () => {
@@ -298,10 +382,16 @@ describe('who may call what: every /api route × every kind of caller (three ser
   it('gives tokens only to customers that exist, with the right password', async () => {
     const tokens = platformTokens(platform.url['order-service']);
     const ask = (body: unknown) =>
-      fetch(`${platform.url['order-service']}/api/v1/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${platform.url['order-service']}/api/v1/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const issued = await tokens.issueCustomer(A);
     expect(issued).toMatchObject({ role: 'customer', subject: A, expiresIn: 3600 });
-    expect((await ask({ customerId: '00000000-0000-4000-8000-000000000000', password: process.env.DEMO_CUSTOMER_PASSWORD ?? 'customer-password' })).status).toBe(401);
+    expect(
+      (await ask({ customerId: '00000000-0000-4000-8000-000000000000', password: process.env.DEMO_CUSTOMER_PASSWORD ?? 'customer-password' })).status,
+    ).toBe(401);
     expect((await ask({ customerId: A, password: 'wrong' })).status).toBe(401);
     expect((await ask({ admin: true, password: 'wrong' })).status).toBe(401);
     expect((await ask({ admin: false, password: adminPassword })).status).toBe(400);
@@ -324,7 +414,10 @@ describe('who may call what: every /api route × every kind of caller (three ser
       body: '{}',
     });
     expect(rotated.status).toBe(200);
-    const { kid, keys } = (await rotated.json()) as { kid: string; keys: { kid: string; active: boolean; verifying: boolean; expiresAt: string | null }[] };
+    const { kid, keys } = (await rotated.json()) as {
+      kid: string;
+      keys: { kid: string; active: boolean; verifying: boolean; expiresAt: string | null }[];
+    };
     expect(keys.filter((key) => key.active).map((key) => key.kid)).toEqual([kid]);
     expect(keys.find((key) => key.kid === kidOf(before))).toMatchObject({ active: false, verifying: true });
     const after = await customerToken();
@@ -380,7 +473,15 @@ describe('who may call what: every /api route × every kind of caller (three ser
       ['payment-service', `/api/v1/credits/${A}`],
     ] as const;
     const token = await issue();
-    for (const [service, path] of reads) expect(await eventually(() => statusWith(service, path, token), (status) => status === 200, 10_000, 200)).toBe(200);
+    for (const [service, path] of reads)
+      expect(
+        await eventually(
+          () => statusWith(service, path, token),
+          (status) => status === 200,
+          10_000,
+          200,
+        ),
+      ).toBe(200);
     // Revoke the key that signed it, and take the issuer down at once: nobody can fetch the news.
     const admin = `Bearer ${(await platformTokens(platform.url['order-service']).issueAdmin()).accessToken}`; // the cached one's key was revoked above
     const revoke = await fetch(`${platform.url['order-service']}/api/v1/auth/keys/rotation`, {
@@ -408,7 +509,14 @@ describe('who may call what: every /api route × every kind of caller (three ser
     await platform.start('order-service');
     const fresh = await issue();
     for (const [service, path] of reads) {
-      expect(await eventually(() => statusWith(service, path, fresh), (status) => status === 200, 40_000, 500)).toBe(200);
+      expect(
+        await eventually(
+          () => statusWith(service, path, fresh),
+          (status) => status === 200,
+          40_000,
+          500,
+        ),
+      ).toBe(200);
       expect(await statusWith(service, path, token)).toBe(401);
     }
   });

@@ -34,7 +34,8 @@ describe('infra/compose.yaml is locked down', () => {
       ['haproxy', '8090:8090'],
       ['haproxy', '8100:8100'],
     ]);
-    for (const name of ['mysql', 'redis', 'kafka', 'order-service', 'product-service', 'payment-service']) expect(services[name]!.ports, name).toBeUndefined();
+    for (const name of ['mysql', 'redis', 'kafka', 'order-service', 'product-service', 'payment-service'])
+      expect(services[name]!.ports, name).toBeUndefined();
     // Nobody outside can write traces: Jaeger's OTLP receiver is not published at all.
     expect(published.filter(([, port]) => port.includes('4318'))).toEqual([]);
   });

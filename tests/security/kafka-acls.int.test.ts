@@ -23,7 +23,13 @@ const forgedPaymentCompleted = JSON.stringify({
 });
 
 function clientAs(principal: Principal | 'anonymous' | 'wrong-password'): Kafka {
-  const base = { clientId: `acl-test-${principal}`, brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 } };
+  const base = {
+    clientId: `acl-test-${principal}`,
+    brokers: testEnv.KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    retry: { retries: 0 },
+  };
   if (principal === 'anonymous') return new Kafka(base);
   const credentials = kafkaCredentialsOf(principal === 'wrong-password' ? 'payment-service' : principal);
   const sasl = {
@@ -56,7 +62,9 @@ describe.skipIf(!hasAuth)('Kafka refuses forged records (SASL/SCRAM and ACLs)', 
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const all = await Promise.all(topicLayout.map(async ({ name }) => (await client.topicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0)));
+          const all = await Promise.all(
+            topicLayout.map(async ({ name }) => (await client.topicOffsets(name)).reduce((sum, p) => sum + Number(p.high), 0)),
+          );
           return Object.fromEntries(topicLayout.map(({ name }, index) => [name, all[index]!]));
         } catch (error) {
           if (attempt >= 20) throw error; // fresh topics: their leaders may take a moment
@@ -91,7 +99,7 @@ describe.skipIf(!hasAuth)('Kafka refuses forged records (SASL/SCRAM and ACLs)', 
     expect(await highWatermarks()).toEqual(before); // nothing reached the log, so nothing can reach a handler
   });
 
-  it("lets each service write its own topics and the dead-letter twins of what it consumes, and nothing else", async () => {
+  it('lets each service write its own topics and the dead-letter twins of what it consumes, and nothing else', async () => {
     expect(await sendAs('payment-service', wire('payment-response'))).toBe('accepted');
     expect(await sendAs('payment-service', wire('payment-request.dlq'))).toBe('accepted');
     expect(await sendAs('product-service', wire('product-reservation-response'))).toBe('accepted');
@@ -107,7 +115,9 @@ describe.skipIf(!hasAuth)('Kafka refuses forged records (SASL/SCRAM and ACLs)', 
         await consumer.connect();
         await consumer.subscribe({ topics: [wire(topic)], fromBeginning: true });
         const first = new Promise<string>((resolve) => {
-          void consumer.run({ eachMessage: async () => resolve('read') }).catch((error: unknown) => resolve(String((error as { type?: string }).type ?? error)));
+          void consumer
+            .run({ eachMessage: async () => resolve('read') })
+            .catch((error: unknown) => resolve(String((error as { type?: string }).type ?? error)));
           consumer.on(consumer.events.CRASH, (event) => resolve(String((event.payload.error as { type?: string }).type ?? event.payload.error)));
         });
         return await Promise.race([first, new Promise<string>((resolve) => setTimeout(() => resolve('nothing within 15 s'), 15_000))]);

@@ -31,16 +31,22 @@ function start(service: string, env: Record<string, string>) {
 
 describe('NODE_ENV=production: the laptop conveniences are refused before anything starts', () => {
   it('a production environment with its own passwords and Kafka credentials is accepted', () => {
-    for (const settings of [orderSettings, productSettings, paymentSettings]) expect(productionProblems(settings, production), settings.service).toEqual([]);
+    for (const settings of [orderSettings, productSettings, paymentSettings])
+      expect(productionProblems(settings, production), settings.service).toEqual([]);
   });
 
   it('outside production the same holes are allowed (a laptop with the defaults)', () => {
-    for (const env of [{}, { NODE_ENV: 'development', AUTH_MODE: 'off' }, { NODE_ENV: 'test' }]) expect(productionProblems(orderSettings, env)).toEqual([]);
+    for (const env of [{}, { NODE_ENV: 'development', AUTH_MODE: 'off' }, { NODE_ENV: 'test' }])
+      expect(productionProblems(orderSettings, env)).toEqual([]);
   });
 
   it.each([
     ['AUTH_MODE=off', { AUTH_MODE: 'off' }, 'AUTH_MODE=off is refused with NODE_ENV=production: it makes every caller an admin'],
-    ['the default admin password', { ADMIN_PASSWORD: 'admin-password' }, 'ADMIN_PASSWORD is the documented default: set a password of your own (NODE_ENV=production)'],
+    [
+      'the default admin password',
+      { ADMIN_PASSWORD: 'admin-password' },
+      'ADMIN_PASSWORD is the documented default: set a password of your own (NODE_ENV=production)',
+    ],
     ['an empty admin password', { ADMIN_PASSWORD: '' }, 'ADMIN_PASSWORD is empty: set a password of your own (NODE_ENV=production)'],
     ['an empty database password', { DB_PASSWORD: '' }, 'DB_PASSWORD is empty: set a password of your own (NODE_ENV=production)'],
     [

@@ -51,7 +51,9 @@ async function placeOrder(address: { street: string; postalCode: string; city: s
 }
 
 const sagaOf = async (orderId: string) =>
-  (await (await fetch(`${service.url}/api/v1/orders/${orderId}/saga`, { headers: await tokenClient({ orderUrl: service.url }).adminHeaders() })).json()) as {
+  (await (
+    await fetch(`${service.url}/api/v1/orders/${orderId}/saga`, { headers: await tokenClient({ orderUrl: service.url }).adminHeaders() })
+  ).json()) as {
     status: string;
     failureMessages: string[];
     history: { eventType: string; actor: string | null }[];
@@ -65,7 +67,9 @@ async function expectNothingRan(): Promise<void> {
   const injected = await page.evaluate(() => ({
     scripts: [...document.querySelectorAll('script')].map((node) => node.getAttribute('src') ?? node.id),
     images: document.querySelectorAll('img').length,
-    handlers: [...document.querySelectorAll('*')].flatMap((node) => [...node.attributes].filter((attribute) => attribute.name.startsWith('on')).map((attribute) => attribute.name)),
+    handlers: [...document.querySelectorAll('*')].flatMap((node) =>
+      [...node.attributes].filter((attribute) => attribute.name.startsWith('on')).map((attribute) => attribute.name),
+    ),
   }));
   expect(injected.scripts.filter((script) => script !== 'page-data' && script !== '/sagas/assets/sagas.js')).toEqual([]);
   expect(injected.images).toBe(0);
@@ -107,7 +111,10 @@ describe('hostile strings on the saga pages, in headless Chromium (order service
         ]);
     }
     probe = await openSagaProbe(topics.kafka, []);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     page = await browser.newPage();
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());

@@ -106,7 +106,9 @@ describe('sign-in: per-customer passwords, rate limits and lockout (order servic
     expect((await setPassword(B, 'a password of B alone')).status).toBe(204);
     expect((await asCustomer(B, DEFAULT_DEMO_CUSTOMER_PASSWORD, '198.51.100.3')).status).toBe(401);
     expect((await asCustomer(B, 'a password of B alone', '198.51.100.3')).status).toBe(200);
-    const [row] = await service.deps.orm.em.fork().execute<{ updated_by: string }[]>('select updated_by from customer_credential where customer_id = ?', [B]);
+    const [row] = await service.deps.orm.em
+      .fork()
+      .execute<{ updated_by: string }[]>('select updated_by from customer_credential where customer_id = ?', [B]);
     expect(row!.updated_by).toBe('ops-1');
     // Knowing another customer's id and the demo password no longer makes anyone B; A's password is not B's.
     expect((await asCustomer(B, DEFAULT_DEMO_CUSTOMER_PASSWORD, '198.51.100.4')).status).toBe(401);
@@ -125,7 +127,8 @@ describe('sign-in: per-customer passwords, rate limits and lockout (order servic
     expect((await setPassword(randomUUID(), 'a long enough password')).status).toBe(404);
     expect((await setPassword(A, 'short')).status).toBe(400);
     expect((await setPassword('not-a-uuid', 'a long enough password')).status).toBe(400);
-    const customerToken = ((await (await asCustomer(A, DEFAULT_DEMO_CUSTOMER_PASSWORD, '198.51.100.6')).json()) as { accessToken: string }).accessToken;
+    const customerToken = ((await (await asCustomer(A, DEFAULT_DEMO_CUSTOMER_PASSWORD, '198.51.100.6')).json()) as { accessToken: string })
+      .accessToken;
     expect((await setPassword(A, 'a password A chose', customerToken)).status).toBe(403);
   });
 
@@ -179,7 +182,9 @@ describe('sign-in: per-customer passwords, rate limits and lockout (order servic
     expect(new Set(await statuses(burst))).toEqual(new Set([400]));
     const attempts: number[] = [];
     for (let index = 0; index < 31; index++) {
-      attempts.push((await asCustomer(index % 2 === 0 ? A : B, index % 2 === 0 ? DEFAULT_DEMO_CUSTOMER_PASSWORD : 'a password of B alone', '192.0.2.100')).status);
+      attempts.push(
+        (await asCustomer(index % 2 === 0 ? A : B, index % 2 === 0 ? DEFAULT_DEMO_CUSTOMER_PASSWORD : 'a password of B alone', '192.0.2.100')).status,
+      );
     }
     expect(attempts.slice(0, 30).every((status) => status === 200)).toBe(true);
     expect(attempts[30]).toBe(429);
@@ -193,7 +198,10 @@ describe('sign-in: per-customer passwords, rate limits and lockout (order servic
   });
 
   it('admin tokens carry the operator they were asked for; a name that is not one is a 400', async () => {
-    const issued = (await (await signIn({ admin: true, password: DEFAULT_ADMIN_PASSWORD, operator: 'ops-7' }, '198.51.100.70')).json()) as { subject: string; role: string };
+    const issued = (await (await signIn({ admin: true, password: DEFAULT_ADMIN_PASSWORD, operator: 'ops-7' }, '198.51.100.70')).json()) as {
+      subject: string;
+      role: string;
+    };
     expect(issued).toMatchObject({ role: 'admin', subject: 'ops-7' });
     for (const operator of ['<script>alert(1)</script>', '', 'a'.repeat(65), 'ops 1', '"quoted"']) {
       const response = await signIn({ admin: true, password: DEFAULT_ADMIN_PASSWORD, operator }, '198.51.100.71');

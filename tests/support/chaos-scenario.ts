@@ -76,7 +76,11 @@ export interface ScenarioResult {
 
 export function chaosContext(infra: ChaosInfra, platform: ChaosPlatform, log: (message: string) => void): ChaosContext {
   // No tokens: the chaos platform runs with AUTH_MODE=off.
-  const api = platformApi({ order: platform.url['order-service'], product: platform.url['product-service'], payment: platform.url['payment-service'] }, undefined, null);
+  const api = platformApi(
+    { order: platform.url['order-service'], product: platform.url['product-service'], payment: platform.url['payment-service'] },
+    undefined,
+    null,
+  );
   return { infra, platform, api, log };
 }
 
@@ -130,7 +134,23 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
 
   const { accepted, unanswered, lostOrders, settledIn } = await acceptedOrders(ctx, fault.name, loadStart, shape.settleMs, orders);
 
-  const run: ScenarioRun = { started, durationS, orders, unanswered, accepted, lostOrders, settledIn, before, deadLettersBefore, anomaliesBefore, postErrorCount: report.orders.postErrors, inFlightAtFault, outcome, faultAt, faultEnd };
+  const run: ScenarioRun = {
+    started,
+    durationS,
+    orders,
+    unanswered,
+    accepted,
+    lostOrders,
+    settledIn,
+    before,
+    deadLettersBefore,
+    anomaliesBefore,
+    postErrorCount: report.orders.postErrors,
+    inFlightAtFault,
+    outcome,
+    faultAt,
+    faultEnd,
+  };
   const checked = await checkScenario(ctx, fault, run);
   return { row: chaosRow(ctx, fault, shape, run, checked), hard: checked.hard, info: checked.info };
 }

@@ -69,7 +69,8 @@ export const setCustomerPassword = createRoute({
   path: '/api/v1/customers/{customerId}/password',
   tags: ['Auth'],
   summary: "Set or reset a customer's password (operators)",
-  description: 'The customer must exist (the payment service knows them). The password is stored as an scrypt hash; the customer signs in with it from now on, and a lockout is lifted.',
+  description:
+    'The customer must exist (the payment service knows them). The password is stored as an scrypt hash; the customer signs in with it from now on, and a lockout is lifted.',
   request: {
     params: z.object({ customerId: z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }) }),
     body: {
@@ -131,7 +132,9 @@ export const jwks = createRoute({
       description: 'The signing key and retired keys not yet expired',
       content: {
         'application/json': {
-          schema: z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), alg: z.string() }).catchall(z.unknown())) }).openapi('JwkSet'),
+          schema: z
+            .object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), alg: z.string() }).catchall(z.unknown())) })
+            .openapi('JwkSet'),
         },
       },
     },

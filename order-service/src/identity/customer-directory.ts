@@ -11,7 +11,13 @@ export class CustomerDirectoryUnavailable extends Error {
  * Whether a customer exists, asked of the payment service (`GET /api/v1/customers/{id}`, 200 or
  * 404) with a short-lived `service` token the order service signs for itself.
  */
-export function createCustomerDirectory(deps: { paymentUrl: string; issuer: TokenIssuer; serviceTokenTtlS: number; fetch?: typeof fetch; now?: () => number }) {
+export function createCustomerDirectory(deps: {
+  paymentUrl: string;
+  issuer: TokenIssuer;
+  serviceTokenTtlS: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}) {
   const fetchImpl = deps.fetch ?? fetch;
   const now = deps.now ?? Date.now;
   let serviceToken: { token: string; renewAt: number } | null = null;

@@ -126,7 +126,9 @@ export function signInProblem(outcome: Exclude<SignInOutcome, { kind: 'signed-in
     case 'refused':
       return new ProblemError(401, 'Unauthorized', 'invalid credentials');
     case 'throttled':
-      return new ProblemError(429, 'Too Many Requests', `${outcome.reason}; try again in ${outcome.retryAfterS} s`, { retryAfterSeconds: outcome.retryAfterS });
+      return new ProblemError(429, 'Too Many Requests', `${outcome.reason}; try again in ${outcome.retryAfterS} s`, {
+        retryAfterSeconds: outcome.retryAfterS,
+      });
     case 'unavailable':
       return new ProblemError(503, 'Service Unavailable', outcome.reason);
   }

@@ -39,7 +39,11 @@ export function createLoginThrottle(deps: { redisUrl: string; keyPrefix: string;
   const addressFailures = limiter('address', settings.addressFailures - 1, settings.windowS, settings.lockoutS);
   const addressAttempts = limiter('attempts', settings.addressAttemptsPerMinute, 60, 60);
 
-  const refused = (res: RateLimiterRes, reason: string): LoginVerdict => ({ allowed: false, retryAfterS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), reason });
+  const refused = (res: RateLimiterRes, reason: string): LoginVerdict => ({
+    allowed: false,
+    retryAfterS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+    reason,
+  });
   const blocked = async (store: RateLimiterRedis, key: string) => {
     const res = await store.get(key);
     return res !== null && res.consumedPoints > store.points ? res : null;

@@ -1,10 +1,4 @@
-import {
-  adminOnly,
-  anyRole,
-  publicRoute,
-  scopedToCustomer,
-  type AccessRule,
-} from '#shared/http/auth/access-rules.ts';
+import { adminOnly, anyRole, publicRoute, scopedToCustomer, type AccessRule } from '#shared/http/auth/access-rules.ts';
 
 /**
  * Who may call the order service's API. Customers place and read their own orders (the handlers

@@ -71,13 +71,24 @@ const sessionRequest = z.strictObject({ operator: operatorName.optional(), passw
  */
 export function addSagaPagesSessionRoutes(
   app: OpenAPIHono,
-  deps: { sessions: SagaPagesSessions; signIn: SignIn; trustedProxies: readonly string[]; signInProblem(outcome: Exclude<SignInOutcome, { kind: 'signed-in' }>): ProblemError },
+  deps: {
+    sessions: SagaPagesSessions;
+    signIn: SignIn;
+    trustedProxies: readonly string[];
+    signInProblem(outcome: Exclude<SignInOutcome, { kind: 'signed-in' }>): ProblemError;
+  },
 ): void {
-  const cookieOptions = (c: Context) => ({ path: COOKIE_PATH, httpOnly: true, sameSite: 'Strict' as const, secure: servedOverHttps(c, deps.trustedProxies) });
+  const cookieOptions = (c: Context) => ({
+    path: COOKIE_PATH,
+    httpOnly: true,
+    sameSite: 'Strict' as const,
+    secure: servedOverHttps(c, deps.trustedProxies),
+  });
 
   app.post('/sagas/session', async (c) => {
     const origin = c.req.header('origin');
-    if (origin !== undefined && origin !== new URL(c.req.url).origin) throw new ProblemError(403, 'Forbidden', 'sign in from the saga pages themselves');
+    if (origin !== undefined && origin !== new URL(c.req.url).origin)
+      throw new ProblemError(403, 'Forbidden', 'sign in from the saga pages themselves');
     const parsed = sessionRequest.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) {
       throw new ProblemError(400, 'Bad Request', 'expected {"operator": "<your name>", "password": "<the admin password>"}', {

@@ -31,7 +31,10 @@ export function createSignIn(deps: {
     const account = accountOf(request);
     const verdict = await deps.throttle.admit(account, address);
     if (!verdict.allowed) return { kind: 'throttled', retryAfterS: verdict.retryAfterS, reason: verdict.reason };
-    const matches = 'admin' in request ? samePassword(request.password, deps.settings.ADMIN_PASSWORD) : await deps.credentials.verify(request.customerId, request.password);
+    const matches =
+      'admin' in request
+        ? samePassword(request.password, deps.settings.ADMIN_PASSWORD)
+        : await deps.credentials.verify(request.customerId, request.password);
     if (!matches) {
       await deps.throttle.failed(account, address);
       return { kind: 'refused' };

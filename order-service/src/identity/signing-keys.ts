@@ -33,7 +33,8 @@ interface KeyRow {
 
 const parseJwk = (value: string | object): JWK => (typeof value === 'string' ? JSON.parse(value) : value) as JWK;
 
-const isDuplicateKey = (error: unknown) => /duplicate entry|ER_DUP_ENTRY/i.test(String((error as Error)?.message ?? error) + String((error as { code?: string }).code ?? ''));
+const isDuplicateKey = (error: unknown) =>
+  /duplicate entry|ER_DUP_ENTRY/i.test(String((error as Error)?.message ?? error) + String((error as { code?: string }).code ?? ''));
 
 /**
  * The order service's ES256 signing keys, kept in its database so that replicas share them and a

@@ -17,7 +17,11 @@ const view = (order: Pick<CustomerOrderRow, 'id' | 'status' | 'failureMessages' 
   terminalAt: order.terminalAt?.toISOString() ?? null,
 });
 
-export interface OrderHandlerDeps { orm: Orm; placeOrder: ReturnType<typeof createPlaceOrder>; waiters: TerminalWaiters }
+export interface OrderHandlerDeps {
+  orm: Orm;
+  placeOrder: ReturnType<typeof createPlaceOrder>;
+  waiters: TerminalWaiters;
+}
 
 export function createOrderHandlers(deps: OrderHandlerDeps) {
   const createOrder: RouteHandler<typeof routes.createOrder> = async (c) => {
@@ -47,10 +51,7 @@ export function createOrderHandlers(deps: OrderHandlerDeps) {
       }
     }
     if (result.replayed) c.header('idempotent-replayed', 'true');
-    return c.json(
-      { orderTrackingId: result.order.id, orderStatus: result.order.status, message: 'Order created successfully' },
-      201,
-    );
+    return c.json({ orderTrackingId: result.order.id, orderStatus: result.order.status, message: 'Order created successfully' }, 201);
   };
 
   const getOrder: RouteHandler<typeof routes.getOrder> = async (c) => {
@@ -78,7 +79,7 @@ export function createOrderHandlers(deps: OrderHandlerDeps) {
     const principal = principalOf(c);
     if (principal.role !== 'admin') {
       if (customerId !== undefined && !canActFor(principal, customerId)) {
-        throw new ProblemError(403, 'Forbidden', "a customer may only list their own orders");
+        throw new ProblemError(403, 'Forbidden', 'a customer may only list their own orders');
       }
       customerId = principal.subject;
     }

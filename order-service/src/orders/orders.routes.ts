@@ -41,9 +41,7 @@ export const orderViewSchema = z
   })
   .openapi('Order');
 
-export const orderSummarySchema = orderViewSchema
-  .extend({ customerId: z.string(), price: z.number().int() })
-  .openapi('OrderSummary');
+export const orderSummarySchema = orderViewSchema.extend({ customerId: z.string(), price: z.number().int() }).openapi('OrderSummary');
 
 export const createOrder = createRoute({
   method: 'post',

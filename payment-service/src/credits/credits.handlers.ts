@@ -52,7 +52,12 @@ export function createCreditHandlers(deps: CreditHandlerDeps) {
     // A deadlock or a connection lost before COMMIT rolled everything back: running again is safe.
     // A connection lost during COMMIT never comes back here (the top-up finds out what happened).
     const outcome = await retryTransient(() =>
-      deps.topUpCredit({ customerId: c.req.valid('param').customerId, amount: c.req.valid('json').amount, idempotencyKey, actor: principalOf(c).subject }),
+      deps.topUpCredit({
+        customerId: c.req.valid('param').customerId,
+        amount: c.req.valid('json').amount,
+        idempotencyKey,
+        actor: principalOf(c).subject,
+      }),
     );
     switch (outcome.kind) {
       case 'notStored':

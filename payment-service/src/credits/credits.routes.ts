@@ -28,7 +28,10 @@ export const ledgerEntrySchema = z
     kind: ledgerKindSchema,
     amount: z.number().int().openapi({ description: 'Signed: negative for a charge', example: -15_000 }),
     balanceAfter: z.number().int(),
-    actor: z.string().nullable().openapi({ description: "The operator of a top-up (their admin token's subject); null for the saga's charges and refunds", example: 'ops-1' }),
+    actor: z
+      .string()
+      .nullable()
+      .openapi({ description: "The operator of a top-up (their admin token's subject); null for the saga's charges and refunds", example: 'ops-1' }),
     createdAt: timestamp,
   })
   .openapi('LedgerEntry');
@@ -53,7 +56,12 @@ export const ledgerAuditSchema = z
 
 export const topUpRequestSchema = z
   .strictObject({
-    amount: z.number().int().min(1).max(maxTopUp).openapi({ description: `KRW, 1 – ${maxTopUp}`, example: 50_000 }),
+    amount: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxTopUp)
+      .openapi({ description: `KRW, 1 – ${maxTopUp}`, example: 50_000 }),
   })
   .openapi('TopUpRequest');
 

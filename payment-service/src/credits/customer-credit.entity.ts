@@ -54,13 +54,22 @@ export class CustomerCredit extends CustomerCreditSchema.class {
     if (this.balance < amount) return null;
     this.balance -= amount;
     this.updatedAt = now;
-    return { customerId: this.customerId, orderId, kind: 'CHARGE', amount: -amount, balanceAfter: this.balance, idempotencyKey: null, createdAt: now };
+    return {
+      customerId: this.customerId,
+      orderId,
+      kind: 'CHARGE',
+      amount: -amount,
+      balanceAfter: this.balance,
+      idempotencyKey: null,
+      createdAt: now,
+    };
   }
 
   /** Gives back what an order's charge took. Past the balance limit it is a bug (the money came from this account). */
   refund(orderId: string, amount: number, now: Date): LedgerEntryDraft {
     assertPositiveAmount(amount);
-    if (!this.canReceive(amount)) throw new Error(`bug: refunding ${amount} for order ${orderId} would push ${this.customerId} past the balance limit`);
+    if (!this.canReceive(amount))
+      throw new Error(`bug: refunding ${amount} for order ${orderId} would push ${this.customerId} past the balance limit`);
     this.balance += amount;
     this.updatedAt = now;
     return { customerId: this.customerId, orderId, kind: 'REFUND', amount, balanceAfter: this.balance, idempotencyKey: null, createdAt: now };

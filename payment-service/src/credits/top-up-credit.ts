@@ -110,7 +110,16 @@ export function createTopUpCredit(deps: { pool: SqlPool; clock: Clock; ids: Ids 
     const draft = { ...credit.topUp(request.amount, request.idempotencyKey, now), actor: request.actor };
     book.ledger.push(draft);
     saveCreditBook(book, tx);
-    const entry: LedgerEntry = { id: 0, customerId: draft.customerId, orderId: null, kind: 'TOP_UP', amount: draft.amount, balanceAfter: draft.balanceAfter, actor: draft.actor, createdAt: now };
+    const entry: LedgerEntry = {
+      id: 0,
+      customerId: draft.customerId,
+      orderId: null,
+      kind: 'TOP_UP',
+      amount: draft.amount,
+      balanceAfter: draft.balanceAfter,
+      actor: draft.actor,
+      createdAt: now,
+    };
     tx.beforeCommit(() => ({
       statements: [
         // Right after the ledger row's insert: its auto-increment id.

@@ -67,7 +67,7 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
   };
   // Every error answer is a Problem, also those the document's decoration adds by $ref (401/403 of the token check).
   app.openAPIRegistry.register('Problem', problemSchema);
-  const decorate = options.decorateDocument ?? (<T,>(document: T) => document);
+  const decorate = options.decorateDocument ?? (<T>(document: T) => document);
   app.get('/openapi.json', (c) => c.json(decorate(app.getOpenAPI31Document(documentConfig))));
   app.get('/swagger-ui.html', (c) => c.html(swaggerPage(options.title)));
   app.get('/docs', (c) => c.redirect('/swagger-ui.html'));
@@ -77,9 +77,7 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
     const body = await readFile(join(asset.dir, c.req.param('file')));
     return c.body(body, 200, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' });
   });
-  app.get('/metrics', async (c) =>
-    c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
-  );
+  app.get('/metrics', async (c) => c.body(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));
   const report = async (checks: readonly HealthCheck[]) => {
     const results = await Promise.all(
       checks.map(async (entry) => {
@@ -108,8 +106,5 @@ export function addPlatformRoutes<E extends Env>(app: OpenAPIHono<E>, options: P
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
 }

@@ -39,7 +39,10 @@ describe('access rules', () => {
 
   it('finds the first rule matching method and path; a literal path listed first wins over a parameter', () => {
     expect(matcher.match('GET', '/api/v1/credits/ledger-check').access).toBe(adminOnly);
-    expect(matcher.match('GET', `/api/v1/credits/${customerA}`)).toMatchObject({ access: { kind: 'own-customer' }, params: { customerId: customerA } });
+    expect(matcher.match('GET', `/api/v1/credits/${customerA}`)).toMatchObject({
+      access: { kind: 'own-customer' },
+      params: { customerId: customerA },
+    });
     expect(matcher.match('HEAD', '/api/v1/products').access).toBe(anyRole);
   });
 
@@ -116,7 +119,9 @@ describe('bearer authentication middleware', async () => {
     const expired = await issuer.sign({ role: 'admin', subject: 'admin', expiresInS: -10 });
     const response = await on.request('/api/v1/products', { headers: { authorization: `Bearer ${expired}` } });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="commerce-platform", error="invalid_token", error_description="the token has expired"$/);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="commerce-platform", error="invalid_token", error_description="the token has expired"$/,
+    );
     const basic = await on.request('/api/v1/products', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(basic.status).toBe(401);
   });
@@ -127,7 +132,10 @@ describe('bearer authentication middleware', async () => {
     expect(other.status).toBe(403);
     expect(other.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect((await on.request('/api/v1/secret', { headers: customer })).status).toBe(403);
-    expect(await (await on.request(`/api/v1/credits/${customerA}`, { headers: customer })).json()).toMatchObject({ role: 'customer', subject: customerA });
+    expect(await (await on.request(`/api/v1/credits/${customerA}`, { headers: customer })).json()).toMatchObject({
+      role: 'customer',
+      subject: customerA,
+    });
   });
 
   it('lets public routes through without a token, and everything through with AUTH_MODE=off', async () => {

@@ -192,7 +192,12 @@ describe('cached key source: revocation fails closed', () => {
   it('refuses a retired key at its published exp, without a new load', async () => {
     const key = await keyPair('k1');
     let now = 1_000_000;
-    const keys = createCachedKeySource({ load: async () => ({ keys: [{ ...key.jwk, exp: 1_010 }] }), maxAgeMs: 60_000, cooldownMs: 0, now: () => now });
+    const keys = createCachedKeySource({
+      load: async () => ({ keys: [{ ...key.jwk, exp: 1_010 }] }),
+      maxAgeMs: 60_000,
+      cooldownMs: 0,
+      now: () => now,
+    });
     const verifier = createTokenVerifier({ getKey: keys.getKey, issuer, audience, clockToleranceS: 0, clock: { now: () => new Date() } });
     const token = await signTestToken(key.privateKey, 'k1', { role: 'admin', subject: 'admin' });
     expect((await verifier.verify(token)).ok).toBe(true);

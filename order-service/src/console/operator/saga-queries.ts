@@ -4,7 +4,6 @@ import type { Em } from '#shared/db/orm.ts';
 import { traceIdOf } from '#shared/observability/tracing.ts';
 import { isTerminal, restoreOrderSaga, type PersistedOrderSaga } from '#statecharts/order-saga.ts';
 import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
-import type { SagaEffect } from '#statecharts/saga-effects.ts';
 import { TIMEOUT_EVENT_OF, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
 import { countNewDeadLetters } from '../dead-letters/dead-letter-store.ts';

@@ -6,7 +6,8 @@ import { html } from './html.ts';
 import { page } from './sagas-pages.ts';
 import { SAGA_PAGES_COOKIE, type SagaPagesSessions } from '../../identity/saga-pages-session.ts';
 
-const isSagaPage = (path: string) => (path === '/sagas' || path.startsWith('/sagas/')) && !path.startsWith('/sagas/assets/') && path !== '/sagas/session';
+const isSagaPage = (path: string) =>
+  (path === '/sagas' || path.startsWith('/sagas/')) && !path.startsWith('/sagas/assets/') && path !== '/sagas/session';
 
 const operatorKey = 'sagaPagesOperator' as never;
 
@@ -42,7 +43,10 @@ export function sagaPagesGuard(deps: { mode: 'on' | 'off'; verifier: TokenVerifi
 
 function signInPage(c: Context, status: 401 | 403 | 503, reason: string | null): Response {
   if (status !== 503) {
-    c.header('WWW-Authenticate', `Bearer realm="${AUTH_REALM}"${reason ? `, error="${status === 403 ? 'insufficient_scope' : 'invalid_token'}"` : ''}`);
+    c.header(
+      'WWW-Authenticate',
+      `Bearer realm="${AUTH_REALM}"${reason ? `, error="${status === 403 ? 'insufficient_scope' : 'invalid_token'}"` : ''}`,
+    );
   }
   c.header('cache-control', 'no-store');
   const body = html`<section class="card" id="sign-in">

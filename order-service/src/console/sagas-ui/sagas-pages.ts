@@ -11,7 +11,9 @@ import { html, jsonForScript, raw, type SafeHtml } from './html.ts';
 export function page(
   title: string,
   body: SafeHtml,
-  options: { pageName: string; data?: unknown; /** Who is signed in (a sign-out button is shown). */ operator?: string | null } = { pageName: 'plain' },
+  options: { pageName: string; data?: unknown; /** Who is signed in (a sign-out button is shown). */ operator?: string | null } = {
+    pageName: 'plain',
+  },
 ): string {
   return html`<!doctype html>
 <html lang="en">

@@ -81,7 +81,11 @@ export function addSagaPages(
         orderBody(view, renderStatechartSvg(chart, { path }), statechartLegend(true), refusal?.why ?? null, deps.traceUrl, {
           actionsNeedPassword: deps.authMode === 'on',
         }),
-        { pageName: 'order', operator, data: { orderId, terminal: view.terminal, settled: view.terminal && view.pendingTimers.length === 0, refreshMs: 2_000, operator } },
+        {
+          pageName: 'order',
+          operator,
+          data: { orderId, terminal: view.terminal, settled: view.terminal && view.pendingTimers.length === 0, refreshMs: 2_000, operator },
+        },
       ),
     );
   });

@@ -40,7 +40,8 @@ export function renderStatechartSvg(layout: StatechartLayout, options: SvgOption
   const countClass = (id: string) => ((counts?.[id] ?? 0) > 0 ? 'state-count occupied' : 'state-count');
 
   const markers = edgeKinds.map(
-    (kind) => html`<marker id="arrow-${kind}" class="arrow arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker>`,
+    (kind) =>
+      html`<marker id="arrow-${kind}" class="arrow arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker>`,
   );
   const compoundBoxes = compound.map(
     (box) => html`<g class="${stateClass(box.id, `state compound${box.terminal ? ' terminal' : ''}`)}" data-state="${box.id}">
@@ -76,7 +77,8 @@ export function renderStatechartSvg(layout: StatechartLayout, options: SvgOption
     )}</text>`;
   });
   const initials = layout.initialMarkers.map(
-    (marker) => html`<g class="initial" data-initial-of="${marker.target}"><circle cx="${marker.cx}" cy="${marker.cy}" r="6"/><path d="${routePath(marker.points)}" marker-end="url(#arrow-forward)"/></g>`,
+    (marker) =>
+      html`<g class="initial" data-initial-of="${marker.target}"><circle cx="${marker.cx}" cy="${marker.cy}" r="6"/><path d="${routePath(marker.points)}" marker-end="url(#arrow-forward)"/></g>`,
   );
   return html`<svg class="statechart${path ? ' with-path' : ''}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-label="Order saga statechart">
 <defs>${markers}</defs>

@@ -8,11 +8,7 @@ import { canActFor, ROLES, type Principal, type Role } from './principal.ts';
  * - `scoped`: a customer or an admin; the handler narrows what a customer sees to their own
  *   (another customer's order is a 404, so ids cannot be probed).
  */
-export type Access =
-  | { kind: 'public' }
-  | { kind: 'roles'; roles: readonly Role[] }
-  | { kind: 'own-customer'; param: string }
-  | { kind: 'scoped' };
+export type Access = { kind: 'public' } | { kind: 'roles'; roles: readonly Role[] } | { kind: 'own-customer'; param: string } | { kind: 'scoped' };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -110,7 +106,10 @@ export function decide(access: Access, principal: Principal, params: Record<stri
     case 'own-customer': {
       const customerId = params[access.param];
       if (customerId !== undefined && canActFor(principal, customerId)) return { allowed: true };
-      return { allowed: false, reason: principal.role === 'customer' ? "a customer may only read their own data" : 'this needs the admin role or the customer themselves' };
+      return {
+        allowed: false,
+        reason: principal.role === 'customer' ? 'a customer may only read their own data' : 'this needs the admin role or the customer themselves',
+      };
     }
     case 'scoped':
       return principal.role === 'customer' || principal.role === 'admin'

@@ -19,9 +19,7 @@ const quoted = (text: string) => text.replace(/["\\]/g, '');
 export function unauthorized(c: Context, reason: string | null): Response {
   c.header(
     'WWW-Authenticate',
-    reason === null
-      ? `Bearer realm="${AUTH_REALM}"`
-      : `Bearer realm="${AUTH_REALM}", error="invalid_token", error_description="${quoted(reason)}"`,
+    reason === null ? `Bearer realm="${AUTH_REALM}"` : `Bearer realm="${AUTH_REALM}", error="invalid_token", error_description="${quoted(reason)}"`,
   );
   return problemResponse(c, {
     type: 'about:blank',

@@ -79,7 +79,8 @@ export function documentBearerAuth(rules: readonly AccessRule[], mode: 'on' | 'o
       }
     }
     // Only the responses some operation refers to (an unused component is a finding of OpenAPI linters).
-    if (used.size > 0) doc.components.responses = { ...doc.components.responses, ...Object.fromEntries([...used].map((name) => [name, authResponses[name]])) };
+    if (used.size > 0)
+      doc.components.responses = { ...doc.components.responses, ...Object.fromEntries([...used].map((name) => [name, authResponses[name]])) };
     return document;
   };
 }

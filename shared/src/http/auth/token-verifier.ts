@@ -49,7 +49,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     let key: unknown;
     try {
-      key = await (options.getKey as (header: unknown, token: unknown) => Promise<unknown>)(decodeProtectedHeader(token), { payload: '', signature: '' });
+      key = await (options.getKey as (header: unknown, token: unknown) => Promise<unknown>)(decodeProtectedHeader(token), {
+        payload: '',
+        signature: '',
+      });
     } catch {
       verified.delete(token);
       return null;
