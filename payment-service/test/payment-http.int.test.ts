@@ -82,14 +82,14 @@ describe('payment service HTTP API (real MariaDB)', () => {
 
     const page0 = await call(service, `/api/v1/credits/${customerId}/history?page=0&size=3`);
     expect(page0.status).toBe(200);
-    expect(page0.body).toMatchObject({ page: 0, size: 3, totalItems: 5, totalPages: 2 });
+    expect(page0.body).toMatchObject({ page: 0, size: 3, total: 5 });
     expect(page0.body.items.map((entry: { amount: number }) => entry.amount)).toEqual([300, 200, 100]);
     const page1 = await call(service, `/api/v1/credits/${customerId}/history?page=1&size=3`);
     expect(page1.body.items.map((entry: { amount: number; actor: string }) => [entry.amount, entry.actor])).toEqual([
       [50, 'ops-1'],
       [2_500, 'admin'],
     ]);
-    expect((await call(service, `/api/v1/credits/${customerId}/history`)).body).toMatchObject({ page: 0, size: 20, totalItems: 5 });
+    expect((await call(service, `/api/v1/credits/${customerId}/history`)).body).toMatchObject({ page: 0, size: 20, total: 5 });
   });
 
   it('answers a repeated top-up with the same Idempotency-Key once, and refuses the key for another amount (409)', async () => {

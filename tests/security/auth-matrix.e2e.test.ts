@@ -233,7 +233,7 @@ async function persistedState() {
   return {
     orders: orders.total,
     products: productsPage.total,
-    ledgerEntries: history.totalItems,
+    ledgerEntries: history.total,
     coffee: { onHand: coffeeNow.onHand, price: coffeeNow.price, revision: coffeeNow.revision },
     keys: keys.items.length,
     balance: credit.balance,

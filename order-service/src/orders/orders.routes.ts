@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
+import { pageOf, pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { ORDER_STATUSES } from '#statecharts/saga-types.ts';
 
@@ -105,7 +105,7 @@ export const listOrders = createRoute({
       description: 'A page of orders, newest first (oldest change first with updatedSince)',
       content: {
         'application/json': {
-          schema: z.object({ items: z.array(orderSummarySchema), page: z.number(), size: z.number(), total: z.number() }),
+          schema: pageOf(orderSummarySchema),
         },
       },
     },

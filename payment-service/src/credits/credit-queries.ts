@@ -22,8 +22,7 @@ export interface HistoryPage {
   items: CreditHistoryRow[];
   page: number;
   size: number;
-  totalItems: number;
-  totalPages: number;
+  total: number;
 }
 
 interface LedgerCheckRow {
@@ -99,12 +98,12 @@ export function createCreditQueries(deps: { orm: Orm }) {
     async historyOf(customerId: string, page: number, size: number): Promise<HistoryPage | null> {
       const fork = em();
       if ((await fork.count(CustomerCredit, { customerId })) === 0) return null;
-      const [items, totalItems] = await fork.findAndCount(
+      const [items, total] = await fork.findAndCount(
         CreditHistory,
         { customerId },
         { orderBy: { id: 'desc' }, limit: size, offset: page * size },
       );
-      return { items, page, size, totalItems, totalPages: Math.ceil(totalItems / size) };
+      return { items, page, size, total };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { pageOf } from '#shared/http/paging.ts';
 import { problemContentType, problemResponses, problemSchema, retryAfterHeader } from '#shared/http/problem.ts';
 import { customerIdParams, pageQuery, timestamp } from '../http/params.ts';
 import { maxTopUp } from './top-up-credit.ts';
@@ -36,15 +37,7 @@ export const ledgerEntrySchema = z
   })
   .openapi('LedgerEntry');
 
-export const historyPageSchema = z
-  .object({
-    items: z.array(ledgerEntrySchema),
-    page: z.number().int(),
-    size: z.number().int(),
-    totalItems: z.number().int(),
-    totalPages: z.number().int(),
-  })
-  .openapi('CreditHistoryPage');
+export const historyPageSchema = pageOf(ledgerEntrySchema).openapi('CreditHistoryPage');
 
 export const ledgerAuditSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
+import { pageOf, pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { reservationStatuses } from '../reservations/product-reservation.entity.ts';
 import { maxOnHand } from './product.entity.ts';
@@ -14,8 +14,6 @@ const productIdParam = z.object({ productId: productId.openapi({ param: { name: 
 
 const pageQuery = withinPagingWindow(z.object(pagingFields({ maxSize: 100 })));
 
-const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), page: z.number().int(), size: z.number().int(), total: z.number().int() });
 
 export const productSchema = z
   .object({

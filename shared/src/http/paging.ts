@@ -29,6 +29,16 @@ export function pagingFields(options: { maxSize: number; defaultSize?: number })
   };
 }
 
+/** The one shape of a list endpoint's answer: the page's items, where it is, and how many there are in all. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    page: z.number().int().openapi({ description: 'This page, from 0' }),
+    size: z.number().int().openapi({ description: 'Entries per page as asked' }),
+    total: z.number().int().openapi({ description: 'Entries matching the query, on every page' }),
+  });
+}
+
 /** Refines a list query so a page past the window is a 400 naming `page`, not a deep OFFSET. */
 export function withinPagingWindow<T extends z.ZodType<{ page: number; size: number }>>(query: T): T {
   return query.refine((value) => (value.page + 1) * value.size <= maxPagedRows, { message: windowRule, path: ['page'] }) as T;

@@ -987,8 +987,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["OrderSummary"][];
+                        /** @description This page, from 0 */
                         page: number;
+                        /** @description Entries per page as asked */
                         size: number;
+                        /** @description Entries matching the query, on every page */
                         total: number;
                     };
                 };
@@ -1561,8 +1564,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["DeadLetter"][];
+                        /** @description This page, from 0 */
                         page: number;
+                        /** @description Entries per page as asked */
                         size: number;
+                        /** @description Entries matching the query, on every page */
                         total: number;
                     };
                 };

@@ -180,10 +180,12 @@ export interface components {
         };
         CreditHistoryPage: {
             items: components["schemas"]["LedgerEntry"][];
+            /** @description This page, from 0 */
             page: number;
+            /** @description Entries per page as asked */
             size: number;
-            totalItems: number;
-            totalPages: number;
+            /** @description Entries matching the query, on every page */
+            total: number;
         };
         LedgerEntry: {
             id: number;

@@ -242,8 +242,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Product"][];
+                        /** @description This page, from 0 */
                         page: number;
+                        /** @description Entries per page as asked */
                         size: number;
+                        /** @description Entries matching the query, on every page */
                         total: number;
                     };
                 };
@@ -422,8 +425,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ProductReservation"][];
+                        /** @description This page, from 0 */
                         page: number;
+                        /** @description Entries per page as asked */
                         size: number;
+                        /** @description Entries matching the query, on every page */
                         total: number;
                     };
                 };

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
+import { pageOf, pagingFields, withinPagingWindow } from '#shared/http/paging.ts';
 import { problemResponses } from '#shared/http/problem.ts';
 import { DEAD_LETTER_STATUSES } from './dead-letter.entity.ts';
 
@@ -49,7 +49,7 @@ export const listDeadLetters = createRoute({
       description: 'A page of dead letters',
       content: {
         'application/json': {
-          schema: z.object({ items: z.array(deadLetterSchema), page: z.number(), size: z.number(), total: z.number() }),
+          schema: pageOf(deadLetterSchema),
         },
       },
     },
