@@ -14,7 +14,6 @@ const productIdParam = z.object({ productId: productId.openapi({ param: { name: 
 
 const pageQuery = withinPagingWindow(z.object(pagingFields({ maxSize: 100 })));
 
-
 export const productSchema = z
   .object({
     id: z.string(),
