@@ -32,7 +32,9 @@ import {
 // 2: an unanswered compensation's retries back off (doubling past maxAttempts, up to an hour) instead of one every timeout.
 // 3: a release or refund sent from CANCELLED (late StockReserved / PaymentCompleted) arms its timer and is re-sent, with
 //    the same back-off, until answered; before, it was sent once, with no deadline.
-export const ORDER_SAGA_VERSION = '3';
+// 4: DriftFound (the reconciler, from the product and payment services' records): a CANCELLED order whose stock is still
+//    held or money still taken owes the release or refund again, sent with its timer like a late reply's; ignored elsewhere.
+export const ORDER_SAGA_VERSION = '4';
 
 const noInputContext = createSagaContext({ orderId: '', customerId: '', items: [], price: 0 });
 
@@ -44,6 +46,10 @@ const NOT_WAITING = 'timer of a step this order is not waiting for';
 // What CANCELLED sends for a late reply, on the first attempt and on every retry.
 const lateRelease = () => releaseStock('stock reserved after the order was cancelled');
 const lateRefund = ({ context }: { context: OrderSagaContext }) => refundPayment(context, 'payment completed after the order was cancelled');
+// What CANCELLED sends when the reconciler finds stock or money still held (retries send the late reply's command).
+const driftRelease = () => releaseStock('reconciler: stock still held for a cancelled order');
+const driftRefund = ({ context }: { context: OrderSagaContext }) => refundPayment(context, 'reconciler: money still taken for a cancelled order');
+const STILL_RUNNING = 'the saga is still running; the reconciler checks finished orders only';
 
 export const orderSagaMachine = sagaSetup.createMachine({
   id: 'orderSaga',
@@ -69,6 +75,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         ...ignore(NOT_ASKED, 'StockConfirmed', 'StockConfirmRejected', 'StockReleased', 'StockReleaseRefused'),
         ...ignore(NOT_ASKED, 'PaymentCompleted', 'PaymentFailed', 'PaymentRefunded'),
         ...ignore(NOT_WAITING, 'PaymentTimedOut', 'ConfirmationTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+        ...ignore(STILL_RUNNING, 'DriftFound'),
       },
     },
 
@@ -95,6 +102,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         ...ignore(NOT_ASKED, 'StockConfirmed', 'StockConfirmRejected', 'StockReleased', 'StockReleaseRefused'),
         ...ignore(NOT_ASKED, 'PaymentRefunded'),
         ...ignore(NOT_WAITING, 'ReservationTimedOut', 'ConfirmationTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+        ...ignore(STILL_RUNNING, 'DriftFound'),
       },
     },
 
@@ -119,6 +127,7 @@ export const orderSagaMachine = sagaSetup.createMachine({
         ...ignore(SUPERSEDED, 'StockRejected', 'PaymentFailed'),
         ...ignore(NOT_ASKED, 'StockReleased', 'StockReleaseRefused', 'PaymentRefunded'),
         ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ReleaseTimedOut', 'RefundTimedOut'),
+        ...ignore(STILL_RUNNING, 'DriftFound'),
       },
     },
 
@@ -133,6 +142,9 @@ export const orderSagaMachine = sagaSetup.createMachine({
         ...ignore(SUPERSEDED, 'StockRejected', 'StockConfirmRejected', 'PaymentFailed'),
         ...ignore(NOT_WAITING, 'ReservationTimedOut', 'PaymentTimedOut', 'ConfirmationTimedOut'),
         ...ignore(NOT_WAITING, 'ReleaseTimedOut', 'RefundTimedOut'),
+        // Drift on a confirmed order (stock not taken, money not charged) is reported, not repaired: the
+        // repair would be to take stock or money again, which needs a person to decide.
+        ...ignore('drift on a confirmed order is reported to operators, not repaired by the saga', 'DriftFound'),
       },
     },
 
@@ -147,6 +159,8 @@ export const orderSagaMachine = sagaSetup.createMachine({
           { actions: rememberPayment(), meta: compensation },
         ],
         ...ignore('already compensating', 'CancellationRequested'),
+        // The release and refund in flight settle it; the reconciler looks again once the order is CANCELLED.
+        ...ignore('the compensation in flight decides', 'DriftFound'),
         // The release in flight was sent after every ReserveStock, so it covers them.
         ...ignore('the release in flight supersedes it', 'StockReserved', 'StockRejected'),
         // If the confirmation did happen, the release in flight is refused and StockReleaseRefused decides.
@@ -241,6 +255,40 @@ export const orderSagaMachine = sagaSetup.createMachine({
         PaymentRefunded: [
           { guard: 'paymentMayBeTaken', actions: [markPayment(false), ...settleCompensation('refund')], meta: compensation },
           { description: DUPLICATE, meta: ignored },
+        ],
+        // The reconciler found the product or payment service still holding stock or money: owed again,
+        // sent with its timer like a late reply's compensation. What is already owed is not sent twice.
+        DriftFound: [
+          {
+            guard: 'driftOwesBoth',
+            actions: [
+              markStock(true),
+              markPayment(true),
+              noteAnomaly('reconciler: stock held and money taken on a cancelled order; released and refunded'),
+              ...startCompensation('release', driftRelease),
+              ...startCompensation('refund', driftRefund),
+            ],
+            meta: compensation,
+          },
+          {
+            guard: 'driftOwesRelease',
+            actions: [
+              markStock(true),
+              noteAnomaly('reconciler: stock held on a cancelled order; released'),
+              ...startCompensation('release', driftRelease),
+            ],
+            meta: compensation,
+          },
+          {
+            guard: 'driftOwesRefund',
+            actions: [
+              markPayment(true),
+              noteAnomaly('reconciler: money taken on a cancelled order; refunded'),
+              ...startCompensation('refund', driftRefund),
+            ],
+            meta: compensation,
+          },
+          { description: 'what was found is already owed (its compensation in flight), or nothing was', meta: ignored },
         ],
         ReleaseTimedOut: retryCompensationWhileOwed('release', lateRelease),
         RefundTimedOut: retryCompensationWhileOwed('refund', lateRefund),

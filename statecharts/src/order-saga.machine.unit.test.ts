@@ -404,6 +404,86 @@ describe('compensation sent from CANCELLED (late replies)', () => {
   });
 });
 
+describe('drift found by the reconciler (DriftFound)', () => {
+  const settings = { release: { maxAttempts: 2, timeoutMs: 1_000 }, refund: { maxAttempts: 2, timeoutMs: 1_000 } };
+  const release = { kind: 'command', command: 'ReleaseStock', payload: { reason: 'reconciler: stock still held for a cancelled order' } };
+  const refund = {
+    kind: 'command',
+    command: 'RefundPayment',
+    payload: { customerId: 'customer-1', reason: 'reconciler: money still taken for a cancelled order' },
+  };
+  /** Charged, refunded, cancelled: owing nothing. */
+  const refundedEvents = [ev.stockReserved, ev.paymentCompleted, ev.stockConfirmRejected, ev.stockReleased, ev.paymentRefunded];
+  const drift = (stockHeld: boolean, moneyTaken: boolean) => ({ type: 'DriftFound', stockHeld, moneyTaken }) as const;
+
+  it('money still taken on a CANCELLED order: RefundPayment with its timer, the order stays CANCELLED', () => {
+    const cancelled = run(refundedEvents, settings);
+    expect(cancelled.snapshot.value).toBe('CANCELLED');
+    const found = send(cancelled.snapshot, drift(false, true));
+    expect(found.effects).toEqual([refund, { kind: 'setTimer', timer: 'refund', delayMs: 1_000, attempt: 1 }]);
+    expect(found.snapshot.value).toBe('CANCELLED');
+    expect(found.snapshot.context.paymentMayBeTaken).toBe(true);
+    expect(found.snapshot.context.anomalies).toContain('reconciler: money taken on a cancelled order; refunded');
+    // Unanswered: re-sent at its deadline; answered: the timer goes and nothing is owed.
+    expect(commandsOf(send(found.snapshot, firing('refund', 1)).effects)).toEqual(['RefundPayment']);
+    const refunded = send(found.snapshot, ev.paymentRefunded);
+    expect(refunded.effects).toEqual([{ kind: 'clearTimer', timer: 'refund' }]);
+    expect(refunded.snapshot.context.paymentMayBeTaken).toBe(false);
+  });
+
+  it('stock still held on a CANCELLED order: ReleaseStock with its timer', () => {
+    const cancelled = run([ev.stockRejected], settings);
+    const found = send(cancelled.snapshot, drift(true, false));
+    expect(found.effects).toEqual([release, { kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 1 }]);
+    expect(found.snapshot.context.stockMayBeReserved).toBe(true);
+    const released = send(found.snapshot, ev.stockReleased);
+    expect(released.effects).toEqual([{ kind: 'clearTimer', timer: 'release' }]);
+    expect(pendingTimersAfter([found, released])).toEqual({});
+  });
+
+  it('both at once: release and refund, each with its timer', () => {
+    const found = send(run(refundedEvents, settings).snapshot, drift(true, true));
+    expect(found.effects).toEqual([
+      release,
+      { kind: 'setTimer', timer: 'release', delayMs: 1_000, attempt: 1 },
+      refund,
+      { kind: 'setTimer', timer: 'refund', delayMs: 1_000, attempt: 1 },
+    ]);
+    expect(pendingTimersAfter([found])).toEqual({ release: { attempt: 1, delayMs: 1_000 }, refund: { attempt: 1, delayMs: 1_000 } });
+  });
+
+  it('sends nothing for what is already owed, or when nothing was found', () => {
+    const cancelled = run(refundedEvents, settings);
+    const found = send(cancelled.snapshot, drift(false, true));
+    for (const again of [drift(false, true), drift(false, false)]) {
+      const [next, actions] = transition(orderSagaMachine, found.snapshot, again);
+      expect(next).toBe(found.snapshot);
+      expect(actions).toEqual([]);
+    }
+    // Stock and money reported, the refund already owed: only the release goes out.
+    expect(commandsOf(send(found.snapshot, drift(true, true)).effects)).toEqual(['ReleaseStock']);
+    expect(cancelled.snapshot.can(drift(false, false))).toBe(false);
+  });
+
+  it('is ignored while the saga runs, in CANCELLING and in CONFIRMED (reported there, not repaired)', () => {
+    const states = [
+      run([]),
+      run([ev.stockReserved]),
+      run([ev.stockReserved, ev.paymentCompleted]),
+      run([ev.stockReserved, ev.paymentFailed]),
+      run([ev.stockReserved, ev.paymentCompleted, ev.stockConfirmed]),
+    ];
+    for (const { snapshot } of states) {
+      for (const event of [drift(true, false), drift(false, true), drift(true, true)]) {
+        expect(snapshot.can(event), JSON.stringify(snapshot.value)).toBe(false);
+        const [next, actions] = transition(orderSagaMachine, snapshot, event);
+        expect(next).toBe(snapshot);
+        expect(actions).toEqual([]);
+      }
+    }
+  });
+});
+
 describe('operator cancellation', () => {
   it('from PENDING releases only', () => {
     const cancelling = run([ev.cancellationRequested]);

@@ -77,7 +77,9 @@ const traversal = {
 function startsSecondLateCompensation(snapshot: OrderSagaSnapshot, event: OrderSagaEvent): boolean {
   if (stateIdOf(snapshot) !== 'CANCELLED') return false;
   const { stockMayBeReserved, paymentMayBeTaken } = snapshot.context;
-  return (event.type === 'StockReserved' && paymentMayBeTaken) || (event.type === 'PaymentCompleted' && stockMayBeReserved);
+  const startsRelease = event.type === 'StockReserved' || (event.type === 'DriftFound' && event.stockHeld);
+  const startsRefund = event.type === 'PaymentCompleted' || (event.type === 'DriftFound' && event.moneyTaken);
+  return (startsRelease && paymentMayBeTaken) || (startsRefund && stockMayBeReserved);
 }
 
 // Simple paths are every interleaving: a release and a refund owed at once in CANCELLED, each with its
@@ -220,6 +222,8 @@ describe('every edge', () => {
       'PaymentCompleted: command RefundPayment, setTimer refund',
       'RefundTimedOut: command RefundPayment, setTimer refund',
       'PaymentRefunded: clearTimer refund',
+      'DriftFound: command ReleaseStock, setTimer release',
+      'DriftFound: command RefundPayment, setTimer refund',
     ]) {
       expect(reactions, reaction).toContain(reaction);
     }

@@ -64,6 +64,11 @@ export const sagaSetup = setup({
     paymentMayBeTaken: ({ context }) => context.paymentMayBeTaken,
     stockMayBeReserved: ({ context }) => context.stockMayBeReserved,
     isKnownPayment: ({ context, event }) => event.type === 'PaymentCompleted' && event.paymentId === context.paymentId,
+    // The reconciler found stock held (money taken) that the saga no longer owes a release (refund) for.
+    driftOwesRelease: ({ context, event }) => event.type === 'DriftFound' && event.stockHeld && !context.stockMayBeReserved,
+    driftOwesRefund: ({ context, event }) => event.type === 'DriftFound' && event.moneyTaken && !context.paymentMayBeTaken,
+    driftOwesBoth: ({ context, event }) =>
+      event.type === 'DriftFound' && event.stockHeld && !context.stockMayBeReserved && event.moneyTaken && !context.paymentMayBeTaken,
     // Only a reservation we asked to confirm, for an order whose payment we saw
     // complete, can legitimately be "already confirmed".
     stockMayBeConfirmed: ({ context }) => context.confirmationRequested && context.paymentId !== null,

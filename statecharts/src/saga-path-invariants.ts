@@ -49,13 +49,13 @@ const STATES_OF_COMMAND: Record<SagaCommandName, SagaStateId[]> = {
   RefundPayment: ['CANCELLING.refundingPayment', 'CANCELLED'],
 };
 
-/** The only events that may send a command a second time: its retry timer or a late reply. */
+/** The only events that may send a command a second time: its retry timer, a late reply, or drift the reconciler found. */
 const REPEAT_TRIGGERS_OF: Record<SagaCommandName, OrderSagaEventType[]> = {
   ReserveStock: ['ReservationTimedOut'],
   ChargePayment: ['PaymentTimedOut'],
   ConfirmStock: ['ConfirmationTimedOut'],
-  ReleaseStock: ['ReleaseTimedOut', 'StockReserved'],
-  RefundPayment: ['RefundTimedOut', 'PaymentCompleted'],
+  ReleaseStock: ['ReleaseTimedOut', 'StockReserved', 'DriftFound'],
+  RefundPayment: ['RefundTimedOut', 'PaymentCompleted', 'DriftFound'],
 };
 
 const FORWARD_STEPS = ['reservation', 'payment', 'confirmation'] as const;
@@ -114,7 +114,10 @@ export function pathViolations(steps: readonly PathStep[]): string[] {
         }
         sent.add(effect.command);
       } else if (effect.kind === 'setTimer') {
-        if (pendingTimers.has(effect.timer) && eventType !== TIMEOUT_EVENT_OF[effect.timer]) {
+        // Re-armed only by its own timeout, or in CANCELLED by what re-sends its compensation (another
+        // charge while a refund is owed — e.g. one the reconciler asked for — re-sends it and re-arms the one timer).
+        const resent = state === 'CANCELLED' && eventType !== undefined && REPEAT_TRIGGERS_OF[COMMAND_OF_TIMER[effect.timer]].includes(eventType);
+        if (pendingTimers.has(effect.timer) && eventType !== TIMEOUT_EVENT_OF[effect.timer] && !resent) {
           violations.push(`${where}: ${effect.timer} timer armed while one is still pending`);
         }
         if (effect.attempt !== context.attempts[effect.timer]) {

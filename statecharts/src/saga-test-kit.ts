@@ -33,6 +33,8 @@ export const ev = {
   releaseTimedOut: { type: 'ReleaseTimedOut' },
   refundTimedOut: { type: 'RefundTimedOut' },
   cancellationRequested: { type: 'CancellationRequested', reason: 'customer called' },
+  stockHeldDrift: { type: 'DriftFound', stockHeld: true, moneyTaken: false },
+  moneyTakenDrift: { type: 'DriftFound', stockHeld: false, moneyTaken: true },
 } as const satisfies Record<string, OrderSagaEvent>;
 
 /** One event of every type: the alphabet the generated tests drive the machine with. */

@@ -81,7 +81,12 @@ export type ProductReply =
 
 export type PaymentReply = { type: 'PaymentCompleted'; paymentId: string } | { type: 'PaymentFailed'; reason: string } | { type: 'PaymentRefunded' };
 
-export type OperatorRequest = { type: 'CancellationRequested'; reason: string };
+/**
+ * What operators (and the reconciler, as one) ask of a saga. `DriftFound`: the product or payment
+ * service still holds stock (`stockHeld`) or money (`moneyTaken`) for a CANCELLED order; the saga
+ * owes the release or refund again.
+ */
+export type OperatorRequest = { type: 'CancellationRequested'; reason: string } | { type: 'DriftFound'; stockHeld: boolean; moneyTaken: boolean };
 
 export type OrderSagaEvent = ProductReply | PaymentReply | TimeoutEvent | OperatorRequest;
 export type OrderSagaEventType = OrderSagaEvent['type'];
@@ -102,6 +107,7 @@ export const ORDER_SAGA_EVENT_TYPES = [
   'ReleaseTimedOut',
   'RefundTimedOut',
   'CancellationRequested',
+  'DriftFound',
 ] as const satisfies readonly OrderSagaEventType[];
 
 export type SagaCommand =
