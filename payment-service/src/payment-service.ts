@@ -33,7 +33,7 @@ export const paymentService: ServiceDefinition = {
     return {
       api(app) {
         addCreditRoutes(app, { queries: creditQueries, topUpCredit: createTopUpCredit({ pool: messaging.pool, clock, ids }) });
-        addPaymentRoutes(app, { queries: paymentQueries });
+        addPaymentRoutes(app, { queries: paymentQueries, ledger: creditQueries });
         addCustomerRoutes(app, { queries: creditQueries });
       },
       consumers: [paymentCommandRoute({ outbox: messaging.outbox, clock, ids, metrics })],

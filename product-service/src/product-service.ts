@@ -11,6 +11,7 @@ import { productServiceAccess } from './auth/product-access.ts';
 import { productMigrations } from './db/product-migrations.ts';
 import { OrderStockSchema } from './reservations/order-stock.entity.ts';
 import { ProductReservationSchema } from './reservations/product-reservation.entity.ts';
+import { addReservationRoutes } from './reservations/reservations.index.ts';
 import { stockCommandRoute } from './reservations/stock-commands.consumer.ts';
 
 /** The product service: the catalog, its stock, and the stock steps of the order saga. */
@@ -38,6 +39,7 @@ export const productService: ServiceDefinition = {
           changePrice: changePrice(catalog),
           addStock: addStock(catalog),
         });
+        addReservationRoutes(app, { query: (sql, params) => messaging.pool.query(sql, params) });
       },
       consumers: [stockCommandRoute({ outbox: messaging.outbox, clock, metrics })],
       async onStart() {

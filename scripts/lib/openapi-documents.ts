@@ -18,6 +18,7 @@ import { paymentService } from '../../payment-service/src/payment-service.ts';
 import { addPaymentRoutes } from '../../payment-service/src/payments/payments.index.ts';
 import { addProductRoutes } from '../../product-service/src/catalog/products.index.ts';
 import { productService } from '../../product-service/src/product-service.ts';
+import { addReservationRoutes } from '../../product-service/src/reservations/reservations.index.ts';
 
 export const documentedServices = ['order-service', 'product-service', 'payment-service'] as const;
 export type DocumentedService = (typeof documentedServices)[number];
@@ -59,7 +60,10 @@ const services: Record<DocumentedService, { definition: ServiceDefinition; addRo
   },
   'product-service': {
     definition: productService,
-    addRoutes: (app) => addProductRoutes(app, noDeps),
+    addRoutes(app) {
+      addProductRoutes(app, noDeps);
+      addReservationRoutes(app, noDeps);
+    },
   },
   'payment-service': {
     definition: paymentService,

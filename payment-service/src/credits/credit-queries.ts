@@ -72,6 +72,13 @@ function toCreditView(row: LedgerCheckRow): CreditView {
   };
 }
 
+/** What the ledger moved for one order: KRW charged (positive) and refunded. */
+export interface OrderLedgerSums {
+  orderId: string;
+  charged: number;
+  refunded: number;
+}
+
 /** Read side of credits: balances, the ledger, and the ledger check. */
 export function createCreditQueries(deps: { orm: Orm }) {
   const em = () => deps.orm.em.fork();
@@ -94,15 +101,23 @@ export function createCreditQueries(deps: { orm: Orm }) {
       return { accounts: checks.length, consistent: inconsistent.length === 0, inconsistent };
     },
 
+    /** The ledger's charges and refunds per order, for the orders that have any (one plain read). */
+    async ledgerSumsByOrder(orderIds: readonly string[]): Promise<OrderLedgerSums[]> {
+      if (orderIds.length === 0) return [];
+      const rows = await em().execute<{ order_id: string; charged: number | string | null; refunded: number | string | null }[]>(
+        `select order_id, sum(case when kind = 'CHARGE' then -amount else 0 end) as charged,
+                sum(case when kind = 'REFUND' then amount else 0 end) as refunded
+           from credit_history where order_id in (${orderIds.map(() => '?').join(', ')}) group by order_id`,
+        [...orderIds],
+      );
+      return rows.map((row) => ({ orderId: row.order_id, charged: Number(row.charged ?? 0), refunded: Number(row.refunded ?? 0) }));
+    },
+
     /** Newest first; `page` counts from 0. Null for an unknown customer. */
     async historyOf(customerId: string, page: number, size: number): Promise<HistoryPage | null> {
       const fork = em();
       if ((await fork.count(CustomerCredit, { customerId })) === 0) return null;
-      const [items, total] = await fork.findAndCount(
-        CreditHistory,
-        { customerId },
-        { orderBy: { id: 'desc' }, limit: size, offset: page * size },
-      );
+      const [items, total] = await fork.findAndCount(CreditHistory, { customerId }, { orderBy: { id: 'desc' }, limit: size, offset: page * size });
       return { items, page, size, total };
     },
   };

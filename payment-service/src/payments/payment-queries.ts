@@ -6,6 +6,12 @@ export function createPaymentQueries(deps: { orm: Orm }) {
     paymentOf(orderId: string): Promise<Payment | null> {
       return deps.orm.em.fork().findOne(Payment, { orderId });
     },
+
+    /** The payments of these orders (an order has at most one; one never charged has none). */
+    paymentsOf(orderIds: readonly string[]): Promise<Payment[]> {
+      if (orderIds.length === 0) return Promise.resolve([]);
+      return deps.orm.em.fork().find(Payment, { orderId: { $in: [...orderIds] } });
+    },
   };
 }
 

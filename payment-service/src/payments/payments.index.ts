@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createPaymentHandlers } from './payments.handlers.ts';
-import type { PaymentQueries } from './payment-queries.ts';
+import { createPaymentHandlers, type PaymentApiDeps } from './payments.handlers.ts';
 import * as routes from './payments.routes.ts';
 
-export function addPaymentRoutes(app: OpenAPIHono, deps: { queries: PaymentQueries }): void {
+export function addPaymentRoutes(app: OpenAPIHono, deps: PaymentApiDeps): void {
   const handlers = createPaymentHandlers(deps);
   app.openapi(routes.getPayment, handlers.getPayment);
+  app.openapi(routes.listOrderPayments, handlers.listOrderPayments);
 }

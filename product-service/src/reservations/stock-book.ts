@@ -1,6 +1,7 @@
 import type { Statement } from '#shared/db/sql-pool.ts';
 import { placeholders, rowsOf, valuesList, type SqlTransaction } from '#shared/db/sql-transaction.ts';
 import { utcDate } from '#shared/db/sql-values.ts';
+import type { OrderStockRecord, OrderStockState } from '#shared/http/order-records.ts';
 import { Product } from '../catalog/product.entity.ts';
 import { OrderStock, type OrderStockStatus } from './order-stock.entity.ts';
 import { ProductReservation, type ReservationStatus } from './product-reservation.entity.ts';
@@ -216,3 +217,36 @@ export function saveStockBook(book: StockBook, tx: SqlTransaction, now: Date): v
     return { statements };
   });
 }
+
+/** A read the book runs outside a transaction (the service's SQL pool). */
+export type SqlQuery = (sql: string, params: unknown[]) => Promise<unknown>;
+
+/**
+ * What the product service holds for each of these orders, for the order service's reconciler: a
+ * plain read (no locks) of the order's stock record and the units its lines still hold. An order
+ * this service never heard of, or whose reservation it rejected, holds nothing (`none`).
+ */
+export async function readOrderStock(query: SqlQuery, orderIds: readonly string[]): Promise<OrderStockRecord[]> {
+  const ids = [...new Set(orderIds.map((id) => id.toLowerCase()))];
+  if (ids.length === 0) return [];
+  const rows = rowsOf<{ order_id: string; status: OrderStockStatus; units_held: number | string | null }>(
+    await query(
+      `select s.order_id, s.status,
+              (select sum(l.quantity) from product_reservation l where l.order_id = s.order_id and l.status = 'RESERVED') as units_held
+         from order_stock s where s.order_id in (${placeholders(ids.length)})`,
+      ids,
+    ),
+  );
+  const byOrder = new Map(rows.map((row) => [row.order_id.toLowerCase(), row]));
+  return ids.map((orderId) => {
+    const row = byOrder.get(orderId);
+    return { orderId, stock: row ? STOCK_STATE_OF[row.status] : 'none', unitsHeld: Number(row?.units_held ?? 0) };
+  });
+}
+
+const STOCK_STATE_OF: Record<OrderStockStatus, OrderStockState> = {
+  RESERVED: 'reserved',
+  CONFIRMED: 'confirmed',
+  RELEASED: 'released',
+  REJECTED: 'none',
+};

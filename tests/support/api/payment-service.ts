@@ -107,6 +107,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/order-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders' money as this service has it: none, charged or refunded, with the ledger's sums
+         * @description For the order service's reconciler (a `service` token) and admins: each asked order's money, one entry per distinct id in the order asked. `money` is its payment's state (`none`: no payment, or a failed one); `charged`, `refunded` and `net` are what the credit ledger moved for it.
+         *
+         *     **Access:** role admin or service.
+         */
+        get: operations["listOrderPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customerId}": {
         parameters: {
             query?: never;
@@ -257,6 +279,20 @@ export interface components {
         };
         /** @enum {string} */
         PaymentStatus: "COMPLETED" | "FAILED" | "REFUNDED";
+        OrderMoneyList: {
+            items: components["schemas"]["OrderMoney"][];
+        };
+        OrderMoney: {
+            orderId: string;
+            /** @enum {string} */
+            money: "none" | "charged" | "refunded";
+            /** @description KRW the ledger charged for the order */
+            charged: number;
+            /** @description KRW the ledger refunded for the order */
+            refunded: number;
+            /** @description charged − refunded: what the customer is out of pocket for it */
+            net: number;
+        };
         Customer: {
             customerId: string;
             /** @enum {boolean} */
@@ -574,6 +610,51 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderPayments: {
+        parameters: {
+            query: {
+                /** @description Comma-separated order ids (UUIDs), at most 100 */
+                orderIds: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per order asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderMoneyList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
             503: {
                 headers: {

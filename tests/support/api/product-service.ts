@@ -111,6 +111,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/order-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders' stock as this service has it: none, reserved, confirmed or released
+         * @description For the order service's reconciler (a `service` token) and admins: each asked order's stock record, one entry per distinct id in the order asked; an order this service never heard of, or whose reservation it rejected, is `none`.
+         *
+         *     **Access:** role admin or service.
+         */
+        get: operations["listOrderStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -187,6 +209,16 @@ export interface components {
              * @example 50
              */
             quantity: number;
+        };
+        OrderStockList: {
+            items: components["schemas"]["OrderStock"][];
+        };
+        OrderStock: {
+            orderId: string;
+            /** @enum {string} */
+            stock: "none" | "reserved" | "confirmed" | "released";
+            /** @description Units still reserved for the order (held, not confirmed) */
+            unitsHeld: number;
         };
     };
     responses: {
@@ -613,6 +645,51 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderStock: {
+        parameters: {
+            query: {
+                /** @description Comma-separated order ids (UUIDs), at most 100 */
+                orderIds: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per order asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderStockList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
             503: {
                 headers: {
