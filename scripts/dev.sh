@@ -10,6 +10,7 @@ bash infra/up.sh
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 export AUTH_JWKS_URL="${AUTH_JWKS_URL:-http://127.0.0.1:$ORDER_PORT/.well-known/jwks.json}"
 export PAYMENT_SERVICE_URL="${PAYMENT_SERVICE_URL:-http://127.0.0.1:$PAYMENT_PORT}"
+export PRODUCT_SERVICE_URL="${PRODUCT_SERVICE_URL:-http://127.0.0.1:$PRODUCT_PORT}"
 declare -A ports=([product-service]=$PRODUCT_PORT [payment-service]=$PAYMENT_PORT [order-service]=$ORDER_PORT)
 
 for service in "${!ports[@]}"; do

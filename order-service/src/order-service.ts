@@ -1,4 +1,5 @@
 import { createMessageConsumer } from '#shared/inbox/message-consumer.ts';
+import { createScheduledJobs } from '#shared/jobs/scheduled-jobs.ts';
 import type { ServiceDefinition } from '#shared/runtime/service-host.ts';
 import { addAuthRoutes } from './identity/auth.index.ts';
 import { createOrderAuth } from './identity/identity.ts';
@@ -16,6 +17,9 @@ import { createRedriveDeadLetter } from './console/dead-letters/redrive-dead-let
 import { createFireTimeout } from './console/operator/fire-timeout.ts';
 import { addOperatorRoutes } from './console/operator/operator.index.ts';
 import { createRequestCompensation } from './console/operator/request-compensation.ts';
+import { createOrderRecordsClient } from './console/reconciler/order-records-client.ts';
+import { reconcilerEnvFrom } from './console/reconciler/reconciler-env.ts';
+import { createSagaReconciler } from './console/reconciler/saga-reconciler.ts';
 import { CustomerOrder } from './saga/order.entity.ts';
 import { addOrderRoutes } from './orders/orders.index.ts';
 import { createPlaceOrder } from './orders/place-order.ts';
@@ -23,7 +27,7 @@ import { createTerminalWaiters } from './orders/terminal-waiters.ts';
 import { SagaEvent } from './saga/saga-event.entity.ts';
 import { createOrdersGauge } from './saga/orders-gauge.ts';
 import { createSagaRunner } from './saga/saga-runner.ts';
-import { sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
+import { reconcileSettingsFromEnv, sagaSettingsFromEnv } from './saga/saga-settings-from-env.ts';
 import { createSagaStepMetrics } from './saga/saga-step-metrics.ts';
 import { createSagaSteps } from './saga/saga-step.ts';
 import { createDeadlineQueue, createDeadlineWorker } from './saga/saga-timer-jobs.ts';
@@ -85,6 +89,30 @@ export const orderService: ServiceDefinition = {
     const fireTimeout = createFireTimeout({ runner: saga });
     const requestCompensation = createRequestCompensation({ orm, runner: saga });
     const redriveDeadLetter = createRedriveDeadLetter({ orm, producer: messaging.producer, clock: deps.clock });
+    // The reconciler: finished orders against the product and payment services' records, asked with
+    // this service's own service token; on one replica per tick (a BullMQ job scheduler).
+    const reconcileSettings = reconcileSettingsFromEnv(deps.rawEnv);
+    const reconciler = createSagaReconciler({
+      orm,
+      runner: saga,
+      records: createOrderRecordsClient({
+        productUrl: reconcilerEnvFrom(deps.rawEnv).PRODUCT_SERVICE_URL,
+        paymentUrl: auth.settings.PAYMENT_SERVICE_URL,
+        serviceToken: auth.serviceTokens,
+      }),
+      clock: deps.clock,
+      ids: deps.ids,
+      registry: metrics,
+      logger,
+      settings: reconcileSettings,
+    });
+    const reconcileJobs = createScheduledJobs({
+      redisUrl: env.REDIS_URL,
+      queuePrefix: env.QUEUE_PREFIX,
+      queueName: 'order-saga-reconcile',
+      jobs: reconcileSettings.everyMs > 0 ? [{ id: 'saga-reconcile', everyMs: reconcileSettings.everyMs, run: () => reconciler.run('repair') }] : [],
+      logger,
+    });
     const deadLetterCollector = createDeadLetterCollector({
       orm,
       kafka: messaging.kafka,
@@ -100,9 +128,9 @@ export const orderService: ServiceDefinition = {
         app.use('*', sagaPagesGuard({ mode: auth.settings.AUTH_MODE, verifier: auth.verifier, sessions: auth.sagaPages }));
         addOrderRoutes(app, { orm, placeOrder, waiters });
         addCatalogRoutes(app, { orm });
-        addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation });
+        addOperatorRoutes(app, { orm, clock: deps.clock, ids: deps.ids, fireTimeout, requestCompensation, reconciler });
         addDeadLetterRoutes(app, { orm, redriveDeadLetter });
-        addSagaPages(app, { orm, clock: deps.clock, traceUrl: deps.rawEnv.TRACE_UI_URL, authMode: auth.settings.AUTH_MODE });
+        addSagaPages(app, { orm, clock: deps.clock, reconciler, traceUrl: deps.rawEnv.TRACE_UI_URL, authMode: auth.settings.AUTH_MODE });
       },
       consumers: saga.replyRoutes(),
       // The safety net for deadline jobs Redis lost: a deadline half a second overdue fires from here.
@@ -112,8 +140,10 @@ export const orderService: ServiceDefinition = {
         await Promise.all([catalogConsumer.start(), deadLetterCollector.start()]);
         deadlineWorker.start();
         ordersGauge.start();
+        if (reconcileSettings.everyMs > 0) await reconcileJobs.start();
       },
       async onStop() {
+        await reconcileJobs.stop();
         await ordersGauge.stop();
         await deadLetterCollector.stop();
         await catalogConsumer.stop();

@@ -5,6 +5,7 @@ import type { ServiceSettings } from '#shared/config/service-settings.ts';
 import { authEnvSchema } from '#shared/http/auth/auth-env.ts';
 import { DEFAULT_ADMIN_PASSWORD, issuerEnvSchema } from './identity/auth-settings.ts';
 import { orderService } from './order-service.ts';
+import { reconcilerEnvSchema } from './console/reconciler/reconciler-env.ts';
 import { sagaEnvShape } from './saga/saga-env.ts';
 
 const issuerOnly = Object.fromEntries(Object.entries(issuerEnvSchema.shape).filter(([name]) => !(name in authEnvSchema.shape))) as Omit<
@@ -24,10 +25,12 @@ export const orderSettings = {
         AUTH_SERVICE_TOKEN_TTL_S: "Lifetime of the order service's own tokens to other services.",
         AUTH_KEY_ROTATE_AFTER_S: 'A signing key older than this is rotated when the next token is issued (0: only by hand).',
         AUTH_KEY_CACHE_MS: "How long this process trusts its copy of the key table (other replicas' rotations show up within this).",
-        PAYMENT_SERVICE_URL: 'Where customers are checked to exist before a customer token is issued.',
+        PAYMENT_SERVICE_URL:
+          "Where customers are checked to exist before a customer token is issued, and where the reconciler reads orders' money records (GET /api/v1/order-payments).",
       }),
     )
     .extend(sagaEnvShape)
+    .extend(reconcilerEnvSchema.shape)
     .extend({
       TRACE_UI_URL: z
         .string()

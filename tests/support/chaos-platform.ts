@@ -140,6 +140,9 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         // platform's order service publishes the keys, and asks this payment service about customers.
         AUTH_JWKS_URL: `${url['order-service']}/.well-known/jwks.json`,
         PAYMENT_SERVICE_URL: url['payment-service'],
+        PRODUCT_SERVICE_URL: url['product-service'],
+        // The chaos checks judge what the sagas did by themselves: no reconciler pass repairs it first.
+        SAGA_RECONCILE_EVERY_MS: '0',
         ...options.env,
         ...options.perService?.[service],
       },

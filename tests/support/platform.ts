@@ -85,9 +85,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
         // Auth on, as by default: product and payment verify with this order service's keys, and it
-        // asks this payment service whether a customer exists before issuing a customer token.
+        // asks this payment service whether a customer exists before issuing a customer token; its
+        // reconciler reads this platform's product and payment services.
         AUTH_JWKS_URL: `${url['order-service']}/.well-known/jwks.json`,
         PAYMENT_SERVICE_URL: url['payment-service'],
+        PRODUCT_SERVICE_URL: url['product-service'],
         // Its own Kafka principal (none on a broker without authentication).
         ...kafkaCredentialsOf(service),
         ...options.env,

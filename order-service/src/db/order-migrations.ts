@@ -5,6 +5,7 @@ import { OrderTraceParent } from './order-0006-trace-parent.ts';
 import { CreateSigningKeys } from './order-0005-signing-keys.ts';
 import { CreateCustomerCredentials } from './order-0008-customer-credentials.ts';
 import { OwedCompensationTimers } from './order-0010-owed-compensation-timers.ts';
+import { IndexOrdersByFinish } from './order-0011-finished-orders-index.ts';
 import { SagaEventActor } from './order-0009-saga-event-actor.ts';
 import { IdempotencyKeyPerCustomer } from './order-0007-idempotency-per-customer.ts';
 
@@ -109,4 +110,5 @@ export const orderMigrations: MigrationObject[] = [
   { name: 'order-0008-customer-credentials', class: CreateCustomerCredentials },
   { name: 'order-0009-saga-event-actor', class: SagaEventActor },
   { name: 'order-0010-owed-compensation-timers', class: OwedCompensationTimers },
+  { name: 'order-0011-finished-orders-index', class: IndexOrdersByFinish },
 ];

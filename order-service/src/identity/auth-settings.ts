@@ -63,7 +63,7 @@ export const issuerEnvSchema = authEnvSchema.extend({
     .default(30 * 24 * 3600),
   /** How long this process trusts its copy of the key table (other replicas' rotations show up within this). */
   AUTH_KEY_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
-  /** Where customers are checked to exist before a customer token is issued. */
+  /** Where customers are checked to exist before a customer token is issued (and the reconciler reads orders' money). */
   PAYMENT_SERVICE_URL: z.url().default('http://127.0.0.1:8183'),
 });
 

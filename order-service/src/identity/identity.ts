@@ -10,6 +10,7 @@ import { createCustomerDirectory, type CustomerDirectory } from './customer-dire
 import { demoCustomerIds } from './demo-customers.ts';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
 import { createSagaPagesSessions, type SagaPagesSessions } from './saga-pages-session.ts';
+import { createServiceTokens, type ServiceTokens } from './service-tokens.ts';
 import { createSignIn, type SignIn, type SignInOutcome } from './sign-in.ts';
 import { createSigningKeys, type SigningKeys } from './signing-keys.ts';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.ts';
@@ -20,6 +21,8 @@ export interface OrderAuth {
   issuer: TokenIssuer;
   verifier: TokenVerifier;
   customers: CustomerDirectory;
+  /** The order service's own `service` token for calls to the other services. */
+  serviceTokens: ServiceTokens;
   credentials: CustomerCredentials;
   throttle: LoginThrottle;
   signIn: SignIn;
@@ -71,11 +74,8 @@ export function createOrderAuth(deps: Pick<ServiceDeps, 'orm' | 'clock' | 'ids' 
     clockToleranceS: settings.AUTH_CLOCK_TOLERANCE_S,
     clock: deps.clock,
   });
-  const customers = createCustomerDirectory({
-    paymentUrl: settings.PAYMENT_SERVICE_URL,
-    issuer,
-    serviceTokenTtlS: settings.AUTH_SERVICE_TOKEN_TTL_S,
-  });
+  const serviceTokens = createServiceTokens({ issuer, ttlS: settings.AUTH_SERVICE_TOKEN_TTL_S });
+  const customers = createCustomerDirectory({ paymentUrl: settings.PAYMENT_SERVICE_URL, serviceTokens });
   if (settings.AUTH_MODE === 'on' && settings.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD) {
     deps.logger.warn('the demo admin password is in use (ADMIN_PASSWORD): fine on a laptop, refused with NODE_ENV=production');
   }
@@ -107,6 +107,7 @@ export function createOrderAuth(deps: Pick<ServiceDeps, 'orm' | 'clock' | 'ids' 
     issuer,
     verifier,
     customers,
+    serviceTokens,
     credentials,
     throttle,
     signIn,

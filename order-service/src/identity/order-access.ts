@@ -19,6 +19,8 @@ export const orderServiceAccess: AccessRule[] = [
   { method: 'POST', path: '/api/v1/orders/{orderId}/saga/compensation', access: adminOnly },
   { method: 'GET', path: '/api/v1/sagas/stuck', access: adminOnly },
   { method: 'GET', path: '/api/v1/sagas/overview', access: adminOnly },
+  { method: 'GET', path: '/api/v1/sagas/drift', access: adminOnly },
+  { method: 'POST', path: '/api/v1/sagas/reconcile', access: adminOnly },
   { method: 'GET', path: '/api/v1/dead-letters', access: adminOnly },
   { method: 'POST', path: '/api/v1/dead-letters/{id}/redrive', access: adminOnly },
 ];

@@ -127,3 +127,19 @@ export function readStoredOrders(em: Em, selection: StoredOrderSelection): Promi
     }));
   });
 }
+
+/**
+ * Orders that became CONFIRMED or CANCELLED in [from, to), in the order they finished, a page at a
+ * time after `after` (keyset): what the reconciler compares with the other services' records.
+ */
+export function findOrdersFinishedBetween(
+  em: Em,
+  options: { from: Date; to: Date; after?: { terminalAt: Date; id: string } | null; limit: number },
+): Promise<CustomerOrderRow[]> {
+  const { after } = options;
+  const where = {
+    terminalAt: { $gte: options.from, $lt: options.to },
+    ...(after ? { $or: [{ terminalAt: { $gt: after.terminalAt } }, { terminalAt: after.terminalAt, id: { $gt: after.id } }] } : {}),
+  };
+  return em.fork().find(CustomerOrder, where, { orderBy: { terminalAt: 'asc', id: 'asc' }, limit: options.limit });
+}

@@ -300,6 +300,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sagas/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finished orders whose saga disagrees with the product or payment service's records
+         * @description The reconciler's last pass on this instance; with `fresh=true` (or before any pass here) a check now: orders finished within SAGA_RECONCILE_WINDOW_MS (but not in the last SAGA_RECONCILE_SETTLE_MS) compared with GET /api/v1/order-stock and /api/v1/order-payments, nothing sent. 503 when those services cannot be asked.
+         *
+         *     **Access:** role admin.
+         */
+        get: operations["getSagaDrift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sagas/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a reconciler pass now: find drift, and send DriftFound to cancelled orders still holding stock or money
+         * @description What the scheduled pass (SAGA_RECONCILE_EVERY_MS) does: a CANCELLED order whose stock is still held or money still taken gets DriftFound through the saga's step handler (actor `reconciler`), which sends the release or refund again with its timer; drift on a CONFIRMED order is reported only. 503 when the product or payment service cannot be asked (nothing is sent).
+         *
+         *     **Access:** role admin.
+         */
+        post: operations["reconcileSagas"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dead-letters": {
         parameters: {
             query?: never;
@@ -599,6 +643,12 @@ export interface components {
             stuck: components["schemas"]["StuckOrder"][];
             stuckOlderThan: string;
             newDeadLetters: number;
+            /** @description The reconciler's last pass on this instance (its first 20 findings), null before one ran */
+            drift: {
+                checkedAt: string;
+                count: number;
+                items: components["schemas"]["SagaDrift"][];
+            } | null;
         };
         OrderSagaSummary: {
             orderId: string;
@@ -611,6 +661,60 @@ export interface components {
             failureMessages: string[];
             createdAt: string;
             updatedAt: string;
+        };
+        SagaDrift: {
+            orderId: string;
+            /** @enum {string} */
+            status: "CONFIRMED" | "CANCELLED";
+            /**
+             * @example money-taken-on-cancelled
+             * @enum {string}
+             */
+            kind: "stock-held-on-cancelled" | "stock-confirmed-on-cancelled" | "money-taken-on-cancelled" | "refunded-more-than-charged" | "confirmed-without-stock" | "confirmed-without-payment" | "confirmed-charge-mismatch";
+            /** @example its payment is charged; the ledger charged 15000 and refunded 0 KRW */
+            detail: string;
+            /**
+             * @description What the saga sends again for it (CANCELLED only); null: reported only, a person decides
+             * @enum {string|null}
+             */
+            repair: "release" | "refund" | null;
+        };
+        SagaReconcilePass: {
+            /**
+             * @description check: compared only; repair: cancelled orders were sent DriftFound
+             * @enum {string}
+             */
+            mode: "check" | "repair";
+            startedAt: string;
+            finishedAt: string;
+            /** @description Orders that finished in [from, to) were compared */
+            window: {
+                from: string;
+                to: string;
+            };
+            checked: number;
+            /** @description Finished orders with a timer pending: their saga is still releasing or refunding */
+            skipped: number;
+            drift: components["schemas"]["SagaDrift"][];
+            repairs: components["schemas"]["SagaReconcileRepair"][];
+        };
+        SagaReconcileRepair: {
+            orderId: string;
+            stockHeld: boolean;
+            moneyTaken: boolean;
+            /**
+             * @description already-owed: the saga owed it already (recorded as a no-op)
+             * @enum {string}
+             */
+            outcome: "sent" | "already-owed" | "failed";
+            /**
+             * @example [
+             *       "RefundPayment"
+             *     ]
+             */
+            commands: string[];
+            /** @description The saga event's message id, or why the step failed */
+            detail: string;
         };
         DeadLetter: {
             id: number;
@@ -1522,6 +1626,84 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSagaDrift: {
+        parameters: {
+            query?: {
+                /** @description true: check now */
+                fresh?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pass */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaReconcilePass"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A dependency (database, broker, signing keys) is unavailable right now: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reconcileSagas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was found and repaired */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaReconcilePass"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -12,6 +12,8 @@ import type { createFireTimeout } from './fire-timeout.ts';
 import type * as routes from './operator.routes.ts';
 import type { createRequestCompensation } from './request-compensation.ts';
 import { findStuckOrders, loadSagaOverview, loadSagaView } from './saga-queries.ts';
+import { OrderRecordsUnavailable } from '../reconciler/order-records-client.ts';
+import { driftSummaryOf, type ReconcilePass, type SagaReconciler } from '../reconciler/saga-reconciler.ts';
 
 export interface OperatorDeps {
   orm: Orm;
@@ -19,6 +21,7 @@ export interface OperatorDeps {
   ids: Ids;
   fireTimeout: ReturnType<typeof createFireTimeout>;
   requestCompensation: ReturnType<typeof createRequestCompensation>;
+  reconciler: Pick<SagaReconciler, 'run' | 'lastPass'>;
 }
 
 /**
@@ -29,7 +32,17 @@ export function operatorOrigin(c: Context, requestId: string): EventOrigin & { a
   return { source: 'operator', messageId: requestId, actor: principalOf(c).subject };
 }
 
-/** The operators' saga API: read a saga, fire a timer now, compensate, find stuck sagas. */
+/** A reconciler pass; 503 when the product or payment service cannot be asked. */
+async function reconcilePass(reconciler: OperatorDeps['reconciler'], mode: ReconcilePass['mode']): Promise<ReconcilePass> {
+  try {
+    return await reconciler.run(mode);
+  } catch (error) {
+    if (error instanceof OrderRecordsUnavailable) throw new ProblemError(503, 'Service Unavailable', error.message, { retryAfterSeconds: 5 });
+    throw error;
+  }
+}
+
+/** The operators' saga API: read a saga, fire a timer now, compensate, find stuck sagas, drift and reconcile. */
 
 export function createOperatorHandlers(deps: OperatorDeps) {
   const sagaOf = async (orderId: string) => {
@@ -73,8 +86,18 @@ export function createOperatorHandlers(deps: OperatorDeps) {
     const { stuckOlderThan, recent } = c.req.valid('query');
     const now = deps.clock.now();
     const overview = await loadSagaOverview(deps.orm.em.fork(), { now, stuckOlderThanMs: parseDuration(stuckOlderThan)!, recent });
-    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan }, 200);
+    const drift = driftSummaryOf(deps.reconciler.lastPass());
+    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan, drift }, 200);
   };
 
-  return { getSaga, fireTimeout, requestCompensation, listStuck, sagaOverview };
+  const getDrift: RouteHandler<typeof routes.getDrift> = async (c) => {
+    const last = c.req.valid('query').fresh === 'true' ? null : deps.reconciler.lastPass();
+    return c.json(last ?? (await reconcilePass(deps.reconciler, 'check')), 200);
+  };
+
+  const reconcile: RouteHandler<typeof routes.reconcile> = async (c) => {
+    return c.json(await reconcilePass(deps.reconciler, 'repair'), 200);
+  };
+
+  return { getSaga, fireTimeout, requestCompensation, listStuck, sagaOverview, getDrift, reconcile };
 }

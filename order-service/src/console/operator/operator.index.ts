@@ -9,4 +9,6 @@ export function addOperatorRoutes(app: OpenAPIHono, deps: OperatorDeps): void {
   app.openapi(routes.requestCompensation, handlers.requestCompensation);
   app.openapi(routes.listStuck, handlers.listStuck);
   app.openapi(routes.sagaOverview, handlers.sagaOverview);
+  app.openapi(routes.getDrift, handlers.getDrift);
+  app.openapi(routes.reconcile, handlers.reconcile);
 }

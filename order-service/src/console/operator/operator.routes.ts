@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '#shared/http/problem.ts';
 import { ORDER_STATUSES, SAGA_STEPS } from '#statecharts/saga-types.ts';
+import { DRIFT_KINDS } from '../reconciler/order-drift.ts';
 import { durationPattern } from './duration.ts';
 
 const orderId = z.guid().openapi({ example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' });
@@ -172,6 +173,72 @@ export const listStuck = createRoute({
   },
 });
 
+export const driftSchema = z
+  .object({
+    orderId: z.string(),
+    status: z.enum(['CONFIRMED', 'CANCELLED']),
+    kind: z.enum(DRIFT_KINDS).openapi({ example: 'money-taken-on-cancelled' }),
+    detail: z.string().openapi({ example: 'its payment is charged; the ledger charged 15000 and refunded 0 KRW' }),
+    repair: z
+      .enum(['release', 'refund'])
+      .nullable()
+      .openapi({ description: 'What the saga sends again for it (CANCELLED only); null: reported only, a person decides' }),
+  })
+  .openapi('SagaDrift');
+
+const reconcileRepairSchema = z
+  .object({
+    orderId: z.string(),
+    stockHeld: z.boolean(),
+    moneyTaken: z.boolean(),
+    outcome: z.enum(['sent', 'already-owed', 'failed']).openapi({ description: 'already-owed: the saga owed it already (recorded as a no-op)' }),
+    commands: z.array(z.string()).openapi({ example: ['RefundPayment'] }),
+    detail: z.string().openapi({ description: "The saga event's message id, or why the step failed" }),
+  })
+  .openapi('SagaReconcileRepair');
+
+export const reconcilePassSchema = z
+  .object({
+    mode: z.enum(['check', 'repair']).openapi({ description: 'check: compared only; repair: cancelled orders were sent DriftFound' }),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    window: z.object({ from: z.string(), to: z.string() }).openapi({ description: 'Orders that finished in [from, to) were compared' }),
+    checked: z.number().int(),
+    skipped: z.number().int().openapi({ description: 'Finished orders with a timer pending: their saga is still releasing or refunding' }),
+    drift: z.array(driftSchema),
+    repairs: z.array(reconcileRepairSchema),
+  })
+  .openapi('SagaReconcilePass');
+
+export const getDrift = createRoute({
+  method: 'get',
+  operationId: 'getSagaDrift',
+  path: '/api/v1/sagas/drift',
+  tags: ['Sagas'],
+  summary: "Finished orders whose saga disagrees with the product or payment service's records",
+  description:
+    "The reconciler's last pass on this instance; with `fresh=true` (or before any pass here) a check now: orders finished within SAGA_RECONCILE_WINDOW_MS (but not in the last SAGA_RECONCILE_SETTLE_MS) compared with GET /api/v1/order-stock and /api/v1/order-payments, nothing sent. 503 when those services cannot be asked.",
+  request: { query: z.object({ fresh: z.enum(['true', 'false']).default('false').openapi({ description: 'true: check now' }) }) },
+  responses: {
+    200: { description: 'The pass', content: { 'application/json': { schema: reconcilePassSchema } } },
+    ...problemResponses(400, 503),
+  },
+});
+
+export const reconcile = createRoute({
+  method: 'post',
+  operationId: 'reconcileSagas',
+  path: '/api/v1/sagas/reconcile',
+  tags: ['Sagas'],
+  summary: 'Run a reconciler pass now: find drift, and send DriftFound to cancelled orders still holding stock or money',
+  description:
+    "What the scheduled pass (SAGA_RECONCILE_EVERY_MS) does: a CANCELLED order whose stock is still held or money still taken gets DriftFound through the saga's step handler (actor `reconciler`), which sends the release or refund again with its timer; drift on a CONFIRMED order is reported only. 503 when the product or payment service cannot be asked (nothing is sent).",
+  responses: {
+    200: { description: 'What was found and repaired', content: { 'application/json': { schema: reconcilePassSchema } } },
+    ...problemResponses(503),
+  },
+});
+
 export const sagaOverview = createRoute({
   method: 'get',
   operationId: 'getSagaOverview',
@@ -198,6 +265,10 @@ export const sagaOverview = createRoute({
               stuck: z.array(stuckOrderSchema),
               stuckOlderThan: z.string(),
               newDeadLetters: z.number().int(),
+              drift: z
+                .object({ checkedAt: z.string(), count: z.number().int(), items: z.array(driftSchema) })
+                .nullable()
+                .openapi({ description: "The reconciler's last pass on this instance (its first 20 findings), null before one ran" }),
             })
             .openapi('SagaOverview'),
         },

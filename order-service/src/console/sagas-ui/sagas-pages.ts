@@ -57,6 +57,13 @@ export function overviewBody(diagram: SafeHtml, legend: SafeHtml, stuckOlderThan
     </table>
   </section>
   <section class="card">
+    <h2>Drift <span class="legend-note" id="drift-checked">— finished orders the product or payment service disagrees with (the reconciler's last pass)</span></h2>
+    <table id="drift-orders">
+      <thead><tr><th>Order</th><th>Status</th><th>Drift</th><th>Repair</th></tr></thead>
+      <tbody><tr><td class="empty" colspan="4">no reconciler pass on this instance yet</td></tr></tbody>
+    </table>
+  </section>
+  <section class="card">
     <h2>Recent orders</h2>
     <table id="recent-orders">
       <thead><tr><th>Order</th><th>State</th><th>Price</th><th>Events</th><th>Placed</th><th>Last change</th></tr></thead>

@@ -9,6 +9,7 @@ import { parseDuration } from '../operator/duration.ts';
 import { orderSagaChart } from '../operator/machine-facts.ts';
 import { refusalOf } from '../operator/request-compensation.ts';
 import { loadSagaOverview, loadSagaView } from '../operator/saga-queries.ts';
+import { driftSummaryOf, type SagaReconciler } from '../reconciler/saga-reconciler.ts';
 import { sagaPathOf } from './saga-path.ts';
 import { errorBody, orderBody, overviewBody, page } from './sagas-pages.ts';
 import { statechartLayoutOf } from './statechart-layout.ts';
@@ -32,7 +33,15 @@ const OVERVIEW_STUCK_AFTER = '5s';
  */
 export function addSagaPages(
   app: OpenAPIHono,
-  deps: { orm: Orm; clock: Clock; /** Trace viewer link for the order's trace id. */ traceUrl?: string; authMode: 'on' | 'off' },
+  deps: {
+    orm: Orm;
+    clock: Clock;
+    /** Its last pass is shown on /sagas. */
+    reconciler: Pick<SagaReconciler, 'lastPass'>;
+    /** Trace viewer link for the order's trace id. */
+    traceUrl?: string;
+    authMode: 'on' | 'off';
+  },
 ): void {
   // Laid out by elkjs on the first page asked for, then kept (once per machine version).
   const layout = () => statechartLayoutOf(orderSagaChart);
@@ -61,7 +70,8 @@ export function addSagaPages(
     const now = deps.clock.now();
     const overview = await loadSagaOverview(deps.orm.em.fork(), { now, stuckOlderThanMs: parseDuration(OVERVIEW_STUCK_AFTER)!, recent: 20 });
     c.header('cache-control', 'no-store');
-    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan: OVERVIEW_STUCK_AFTER });
+    const drift = driftSummaryOf(deps.reconciler.lastPass());
+    return c.json({ machineVersion: ORDER_SAGA_VERSION, generatedAt: now.toISOString(), ...overview, stuckOlderThan: OVERVIEW_STUCK_AFTER, drift });
   });
 
   app.get('/sagas/:orderId', async (c) => {

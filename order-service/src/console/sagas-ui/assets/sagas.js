@@ -98,11 +98,30 @@
       6,
       'no orders yet',
     );
+    showDrift(overview.drift);
     const deadLetters = document.getElementById('dead-letters-link');
     if (deadLetters) {
       deadLetters.textContent = `dead letters: ${overview.newDeadLetters} new`;
       deadLetters.classList.toggle('warn', overview.newDeadLetters > 0);
     }
+  }
+
+  // The reconciler's last pass: null before one ran on this instance.
+  function showDrift(drift) {
+    if (!drift) return;
+    const checked = document.getElementById('drift-checked');
+    if (checked) checked.textContent = `— ${drift.count} found by the reconciler's last pass, ${since(drift.checkedAt)}`;
+    fillTable(
+      'drift-orders',
+      drift.items.map((item) => [
+        orderLink(item),
+        el('span', { class: `pill ${item.status}` }, item.status),
+        el('span', { class: 'warn', title: item.detail }, item.kind),
+        item.repair ? `${item.repair} sent again` : 'reported',
+      ]),
+      4,
+      'none — every finished order in the window matches the services',
+    );
   }
 
   function markLive(ok, text) {
