@@ -1,4 +1,6 @@
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { OrderMoneyRecord, OrderStockRecord } from '#shared/http/order-records.ts';
+import { driftOf } from '../../order-service/src/console/reconciler/order-drift.ts';
 import type { ServiceName } from './platform.ts';
 import { sleep, type DbAddress } from './chaos-infra.ts';
 
@@ -82,16 +84,25 @@ export interface ConsistencyProblem {
  * databases: a CONFIRMED order has its stock confirmed and exactly one charge and no refund; a
  * CANCELLED order holds no stock and its charges (if any) are all refunded. Also: no stock is held
  * by a reservation once everything is terminal, and no order was charged or refunded twice.
+ * `driftKinds`: the finished orders classified as the order service's reconciler would
+ * (`driftOf`), per kind — the same rules, named as its metric names them.
  */
 export async function crossServiceConsistency(
   connection: Connection,
   databases: Record<ServiceName, string>,
-): Promise<{ orders: number; problems: ConsistencyProblem[]; heldReservations: number; anomalies: number; anomalyKinds: Record<string, number> }> {
+): Promise<{
+  orders: number;
+  problems: ConsistencyProblem[];
+  heldReservations: number;
+  anomalies: number;
+  anomalyKinds: Record<string, number>;
+  driftKinds: Record<string, number>;
+}> {
   const orderDb = databases['order-service'];
   const productDb = databases['product-service'];
   const paymentDb = databases['payment-service'];
   const [orders] = await connection.query<RowDataPacket[]>(
-    `select id, status, json_extract(snapshot, '$.context.anomalies') as anomalies from \`${orderDb}\`.customer_order`,
+    `select id, status, price, json_extract(snapshot, '$.context.anomalies') as anomalies from \`${orderDb}\`.customer_order`,
   );
   const [stock] = await connection.query<RowDataPacket[]>(`select order_id, status from \`${productDb}\`.order_stock`);
   const [payments] = await connection.query<RowDataPacket[]>(`select order_id, status from \`${paymentDb}\`.payment`);
@@ -101,6 +112,10 @@ export async function crossServiceConsistency(
        from \`${paymentDb}\`.credit_history where order_id is not null group by order_id`,
   );
   const [held] = await connection.query<RowDataPacket[]>(`select count(*) as n from \`${productDb}\`.product_reservation where status = 'RESERVED'`);
+  const [heldByOrder] = await connection.query<RowDataPacket[]>(
+    `select order_id, sum(quantity) as units from \`${productDb}\`.product_reservation where status = 'RESERVED' group by order_id`,
+  );
+  const unitsHeldOf = new Map(heldByOrder.map((row) => [row.order_id as string, Number(row.units)]));
   const stockOf = new Map(stock.map((row) => [row.order_id as string, row.status as string]));
   const paymentOf = new Map(payments.map((row) => [row.order_id as string, row.status as string]));
   const ledgerOf = new Map(
@@ -112,6 +127,7 @@ export async function crossServiceConsistency(
   const problems: ConsistencyProblem[] = [];
   let anomalies = 0;
   const anomalyKinds: Record<string, number> = {};
+  const driftKinds: Record<string, number> = {};
   for (const order of orders) {
     const id = order.id as string;
     const status = order.status as string;
@@ -121,6 +137,19 @@ export async function crossServiceConsistency(
     const stockStatus = stockOf.get(id) ?? 'none';
     const paymentStatus = paymentOf.get(id) ?? 'none';
     const moves = ledgerOf.get(id) ?? { charges: 0, refunds: 0, charged: 0, refunded: 0 };
+    if (status === 'CONFIRMED' || status === 'CANCELLED') {
+      const stockRecord: OrderStockRecord = { orderId: id, stock: STOCK_STATE_OF[stockStatus] ?? 'none', unitsHeld: unitsHeldOf.get(id) ?? 0 };
+      const moneyRecord: OrderMoneyRecord = {
+        orderId: id,
+        money: MONEY_STATE_OF[paymentStatus] ?? 'none',
+        charged: moves.charged,
+        refunded: moves.refunded,
+        net: moves.charged - moves.refunded,
+      };
+      for (const drift of driftOf({ orderId: id, status, price: Number(order.price) }, stockRecord, moneyRecord)) {
+        driftKinds[drift.kind] = (driftKinds[drift.kind] ?? 0) + 1;
+      }
+    }
     if (moves.charges > 1) problems.push({ orderId: id, problem: `charged ${moves.charges} times` });
     if (moves.refunds > 1) problems.push({ orderId: id, problem: `refunded ${moves.refunds} times` });
     if (status === 'CONFIRMED') {
@@ -140,8 +169,17 @@ export async function crossServiceConsistency(
       problems.push({ orderId: id, problem: `not terminal: ${status}` });
     }
   }
-  return { orders: orders.length, problems, heldReservations: Number(held[0].n), anomalies, anomalyKinds };
+  return { orders: orders.length, problems, heldReservations: Number(held[0].n), anomalies, anomalyKinds, driftKinds };
 }
+
+/** The product and payment services' statuses as their order-records endpoints name them (order-stock, order-payments). */
+const STOCK_STATE_OF: Record<string, OrderStockRecord['stock']> = {
+  RESERVED: 'reserved',
+  CONFIRMED: 'confirmed',
+  RELEASED: 'released',
+  REJECTED: 'none',
+};
+const MONEY_STATE_OF: Record<string, OrderMoneyRecord['money']> = { COMPLETED: 'charged', REFUNDED: 'refunded', FAILED: 'none' };
 
 /** Timeout events recorded for these orders after `since` (the saga_event rows the timers wrote). */
 export async function timeoutEventsSince(
