@@ -232,7 +232,7 @@ export const reconcile = createRoute({
   tags: ['Sagas'],
   summary: 'Run a reconciler pass now: find drift, and send DriftFound to cancelled orders still holding stock or money',
   description:
-    "What the scheduled pass (SAGA_RECONCILE_EVERY_MS) does: a CANCELLED order whose stock is still held or money still taken gets DriftFound through the saga's step handler (actor `reconciler`), which sends the release or refund again with its timer; drift on a CONFIRMED order is reported only. 503 when the product or payment service cannot be asked (nothing is sent).",
+    "What the scheduled pass (SAGA_RECONCILE_EVERY_MS) does: a CANCELLED order whose stock is still held or money still taken gets DriftFound through the saga's step handler (actor `reconciler`), which sends the release or refund again with its timer; drift on a CONFIRMED order is reported only. 503 when the product or payment service cannot be asked (the pass stops there: nothing is sent for the orders it did not read).",
   responses: {
     200: { description: 'What was found and repaired', content: { 'application/json': { schema: reconcilePassSchema } } },
     ...problemResponses(503),

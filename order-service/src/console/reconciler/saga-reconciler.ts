@@ -100,7 +100,7 @@ export function createSagaReconciler(deps: {
   /**
    * A pass over the orders that finished in the window: `check` reads and compares, `repair` also
    * tells the cancelled ones' sagas what they still hold. Throws OrderRecordsUnavailable when the
-   * product or payment service cannot be asked (nothing is sent then).
+   * product or payment service cannot be asked: the pass stops there (repairs of earlier pages stand).
    */
   async function run(mode: ReconcilePass['mode']): Promise<ReconcilePass> {
     const started = deps.clock.now();
