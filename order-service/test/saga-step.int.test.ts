@@ -6,6 +6,7 @@ import { startService, type RunningService } from '#shared/runtime/service-host.
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { inTransaction, rowsOf } from '#shared/db/sql-transaction.ts';
 import { systemClock } from '#shared/runtime/clock.ts';
+import { utcDate } from '#shared/db/sql-values.ts';
 import type { OrderSagaEvent } from '#statecharts/saga-types.ts';
 import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { customers, orderBody, products } from '../../tests/support/platform-client.ts';
@@ -118,6 +119,44 @@ describe('saga step handler against real MariaDB, Redis and Kafka (no product se
       .fork()
       .execute<{ n: number }[]>("select count(*) as n from outbox_message where message_key = ? and type = 'ReserveStock'", [orderId]);
     expect(Number(outbox.n)).toBe(2);
+  });
+
+  it('counts a deadline from when its command reached the broker: unsent, it waits; sent late, it runs from then', async () => {
+    const orderId = await placeOrder(service);
+    const outbox = service.deps.messaging.pool;
+    const reserveStock = () =>
+      outbox.query("select message_id from outbox_message where message_key = ? and type = 'ReserveStock' and sent_at is not null", [orderId]);
+    await eventually(
+      async () => rowsOf(await reserveStock()).length,
+      (sent) => sent === 1,
+      5_000,
+    );
+    // As if the broker had been down since the order was placed: the command still waits in the
+    // outbox (and the relay will not try it again for an hour).
+    await outbox.query(
+      "update outbox_message set sent_at = null, next_attempt_at = utc_timestamp(3) + interval 1 hour where message_key = ? and type = 'ReserveStock'",
+      [orderId],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2 * 1_200 + 600)); // two deadlines pass
+    expect((await history(service, orderId)).map((e) => e.event_type)).toEqual(['OrderPlaced']);
+    const [waiting] = rowsOf<{ next_deadline_at: unknown }>(
+      await outbox.query('select next_deadline_at from customer_order where id = ?', [orderId]),
+    );
+    expect(utcDate(waiting.next_deadline_at).getTime()).toBeGreaterThan(Date.now() - 100);
+
+    // The broker is back and takes the command: the participant's deadline runs from now.
+    const sentAt = Date.now();
+    await outbox.query("update outbox_message set sent_at = utc_timestamp(3) where message_key = ? and type = 'ReserveStock'", [orderId]);
+    const events = await eventually(
+      () => history(service, orderId),
+      (rows) => rows.length >= 2,
+      10_000,
+    );
+    expect(events[1]).toMatchObject({ event_type: 'ReservationTimedOut', source: 'timer' });
+    const [fired] = rowsOf<{ occurred_at: unknown }>(
+      await outbox.query("select occurred_at from saga_event where order_id = ? and event_type = 'ReservationTimedOut'", [orderId]),
+    );
+    expect(utcDate(fired.occurred_at).getTime()).toBeGreaterThanOrEqual(sentAt + 1_200 - 200);
   });
 
   it('keeps a timer across a restart with an emptied Redis: the sweep fires it', async () => {

@@ -1,7 +1,19 @@
 import type { SagaTimer } from '#statecharts/saga-types.ts';
 
 /** The deadlines an order's saga is waiting on, stored in the order row itself (one write per step). */
-export type PendingTimers = Partial<Record<SagaTimer, { attempt: number; deadlineAt: string }>>;
+export type PendingTimers = Partial<Record<SagaTimer, PendingTimerState>>;
+
+export interface PendingTimerState {
+  attempt: number;
+  deadlineAt: string;
+  /**
+   * The command this deadline waits on (its outbox message id) and how long the participant has once
+   * it reached the broker: a deadline counts from the broker, not from the outbox (saga-step.ts).
+   * Absent on timers set before this was recorded: they count from when they were set.
+   */
+  commandId?: string;
+  delayMs?: number;
+}
 
 export interface PendingTimer {
   timer: SagaTimer;

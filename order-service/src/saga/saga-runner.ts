@@ -3,6 +3,7 @@ import { errorMessage, isRetryable } from '#shared/db/retryable-errors.ts';
 import type { SqlPool } from '#shared/db/sql-pool.ts';
 import { inTransaction, type SqlTransaction } from '#shared/db/sql-transaction.ts';
 import { createTransactionBatcher } from '#shared/db/transaction-batcher.ts';
+import { sentAtOf } from '#shared/outbox/outbox-sent.ts';
 import type { Route } from '#shared/inbox/route.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Span, type Tracing } from '#shared/observability/tracing.ts';
@@ -14,7 +15,7 @@ import { dueTimers } from './pending-timers.ts';
 import { findDueOrders, lockSagaRowsNow } from './saga-rows.ts';
 import { sagaReplyRoutes } from './saga-replies.consumer.ts';
 import type { SagaStepMetrics } from './saga-step-metrics.ts';
-import type { EventOrigin, OrderPlacement, SagaInput, SagaSteps, StepOutcome, StepResult } from './saga-step.ts';
+import type { DeadlineSet, EventOrigin, OrderPlacement, SagaInput, SagaSteps, StepOutcome, StepResult } from './saga-step.ts';
 import type { DeadlineQueue } from './saga-timer-jobs.ts';
 
 /**
@@ -50,7 +51,10 @@ export function createSagaRunner(deps: {
       (result) => result.changed && result.order.terminalAt && result.order.terminalAt.getTime() === result.order.updatedAt.getTime(),
     );
     if (ended.length > 0) deps.onTerminal?.(ended.map((result) => result.order.id));
-    const deadlines = results.flatMap((result) => result.deadlines);
+    scheduleDeadlines(results.flatMap((result) => result.deadlines));
+  }
+
+  function scheduleDeadlines(deadlines: DeadlineSet[]): void {
     if (deadlines.length === 0) return;
     // Not awaited: the deadlines are committed in the order rows, and the sweep fires them if a job
     // never lands. Nobody (HTTP client, Kafka offset) should wait for Redis.
@@ -81,9 +85,18 @@ export function createSagaRunner(deps: {
         tx,
         inputs.map((input) => input.orderId),
       );
-      const outcomes = steps.apply(tx, rows, inputs);
+      // When the commands the due timers wait on reached the broker (their deadlines count from then).
+      const commandIds = inputs.flatMap((input) => {
+        const commandId = input.kind === 'timer' && !input.early ? rows.get(input.orderId)?.timers[input.timer]?.commandId : undefined;
+        return commandId ? [commandId] : [];
+      });
+      const outcomes = steps.apply(tx, rows, inputs, await sentAtOf(tx, commandIds));
       const results = outcomes.flatMap((outcome) => (outcome.kind === 'applied' ? [outcome.result] : []));
-      tx.afterCommit(() => afterCommit(results, started));
+      const postponed = outcomes.flatMap((outcome) => (outcome.kind === 'postponed' ? [outcome.deadline] : []));
+      tx.afterCommit(() => {
+        afterCommit(results, started);
+        if (postponed.length > 0) scheduleDeadlines(postponed);
+      });
       return outcomes;
     });
   }

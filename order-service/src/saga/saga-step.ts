@@ -55,7 +55,21 @@ export interface StepResult {
   deadlines: DeadlineSet[];
 }
 
-export type StepOutcome = { kind: 'applied'; result: StepResult } | { kind: 'unknown-order' } | { kind: 'stale' };
+export type StepOutcome =
+  | { kind: 'applied'; result: StepResult }
+  | { kind: 'unknown-order' }
+  | { kind: 'stale' }
+  /** The deadline passed but its command reached the broker later (or not yet): it counts from there, nothing recorded. */
+  | { kind: 'postponed'; deadline: DeadlineSet };
+
+/** The command each timer waits on an answer to. */
+const COMMAND_OF_TIMER: Record<SagaTimer, string> = {
+  reservation: 'ReserveStock',
+  payment: 'ChargePayment',
+  confirmation: 'ConfirmStock',
+  release: 'ReleaseStock',
+  refund: 'RefundPayment',
+};
 
 /** One input to an order's saga: an event (reply, operator request), or a timer that is due. */
 export type SagaInput =
@@ -127,7 +141,12 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
   }
 
   /** Applies the inputs in order; one outcome per input. */
-  function apply(tx: SqlTransaction, rows: ReadonlyMap<string, SagaRow>, inputs: readonly SagaInput[]): StepOutcome[] {
+  function apply(
+    tx: SqlTransaction,
+    rows: ReadonlyMap<string, SagaRow>,
+    inputs: readonly SagaInput[],
+    commandsSentAt: ReadonlyMap<string, Date | null> = new Map(),
+  ): StepOutcome[] {
     return inputs.map((input) => {
       const row = rows.get(input.orderId);
       if (!row) return { kind: 'unknown-order' };
@@ -135,7 +154,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
         const before = machineOf(row);
         return { kind: 'applied', result: record(tx, row, before, input.event, advanceOrderSaga(before, input.event), input.origin) };
       }
-      return fireTimer(tx, row, input);
+      return fireTimer(tx, row, input, commandsSentAt);
     });
   }
 
@@ -144,10 +163,31 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
    * waits on that timer (and attempt) and it is due, or an operator fires it early; otherwise the
    * saga moved on or re-armed it: stale, nothing is recorded.
    */
-  function fireTimer(tx: SqlTransaction, row: SagaRow, input: Extract<SagaInput, { kind: 'timer' }>): StepOutcome {
+  function fireTimer(
+    tx: SqlTransaction,
+    row: SagaRow,
+    input: Extract<SagaInput, { kind: 'timer' }>,
+    commandsSentAt: ReadonlyMap<string, Date | null>,
+  ): StepOutcome {
     const pending = row.timers[input.timer];
-    const due = pending && (input.early || Date.parse(pending.deadlineAt) <= clock.now().getTime() + 50);
+    const now = clock.now().getTime();
+    const due = pending && (input.early || Date.parse(pending.deadlineAt) <= now + 50);
     if (!pending || !due || (input.attempt !== null && pending.attempt !== input.attempt)) return { kind: 'stale' };
+    // A deadline is the participant's time to answer from when its command reached the broker: while
+    // the broker (or our path to it) is down the command waits in the outbox, and that wait is the
+    // platform's, not the participant's. Unsent: a full deadline from now; sent later than the timer
+    // was set: the deadline from then. An operator's early firing skips this.
+    const sentAt = pending.commandId && !input.early ? commandsSentAt.get(pending.commandId) : undefined;
+    if (sentAt !== undefined && pending.delayMs !== undefined) {
+      const countsFrom = sentAt === null ? now : sentAt.getTime();
+      if (countsFrom + pending.delayMs > now + 50) {
+        const deadlineAt = new Date(countsFrom + pending.delayMs);
+        row.timers = { ...row.timers, [input.timer]: { ...pending, deadlineAt: deadlineAt.toISOString() } };
+        row.nextDeadlineAt = nextDeadlineOf(row.timers);
+        sagaWritesOf(tx).updated.add(row);
+        return { kind: 'postponed', deadline: { orderId: row.id, timer: input.timer, attempt: pending.attempt, deadlineAt } };
+      }
+    }
     const stillPending: PendingTimers = { ...row.timers };
     delete stillPending[input.timer];
     row.timers = stillPending;
@@ -210,21 +250,34 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
     let commandsQueued = 0;
     const deadlines: DeadlineSet[] = [];
     const timers: PendingTimers = { ...row.timers };
-    for (const effect of outcome.effects) {
+    const commandIds = new Map<string, string>();
+    // Commands first, so a timer knows the message id of the command it waits on.
+    const effects = [
+      ...outcome.effects.filter((effect) => effect.kind === 'command'),
+      ...outcome.effects.filter((effect) => effect.kind !== 'command'),
+    ];
+    for (const effect of effects) {
       switch (effect.kind) {
-        case 'command':
-          outbox.add(tx, {
+        case 'command': {
+          const { messageId } = outbox.add(tx, {
             type: effect.command,
             orderId: row.id,
             payload: effect.payload,
             causationId: origin.messageId ?? null,
             ...(traceparent !== undefined ? { traceparent } : {}),
           } as Parameters<Outbox['add']>[1]);
+          commandIds.set(effect.command, messageId);
           commandsQueued++;
           break;
+        }
         case 'setTimer': {
           const deadlineAt = new Date(now.getTime() + effect.delayMs);
-          timers[effect.timer] = { attempt: effect.attempt, deadlineAt: deadlineAt.toISOString() };
+          const commandId = commandIds.get(COMMAND_OF_TIMER[effect.timer]);
+          timers[effect.timer] = {
+            attempt: effect.attempt,
+            deadlineAt: deadlineAt.toISOString(),
+            ...(commandId ? { commandId, delayMs: effect.delayMs } : {}),
+          };
           deadlines.push({ orderId: row.id, timer: effect.timer, attempt: effect.attempt, deadlineAt });
           break;
         }

@@ -17,7 +17,8 @@ export function createFireTimeout(deps: { runner: Pick<SagaRunner, 'fireTimerNow
   return async function fireTimeout(orderId: string, timer: SagaTimer, origin: EventOrigin): Promise<FireTimeoutResult> {
     const outcome = await deps.runner.fireTimerNow(orderId, timer, origin);
     if (outcome.kind === 'unknown-order') return outcome;
-    if (outcome.kind === 'stale') return { kind: 'not-pending' };
+    // An early firing is never postponed; stale: it fired or was cleared meanwhile.
+    if (outcome.kind === 'stale' || outcome.kind === 'postponed') return { kind: 'not-pending' };
     const fired = outcome.result.firedTimer!;
     return { kind: 'fired', result: outcome.result, attempt: fired.attempt, originalDeadline: fired.deadlineAt };
   };
