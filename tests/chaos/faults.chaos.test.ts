@@ -31,13 +31,22 @@ const allFaults: FaultSpec[] = short
 // CHAOS_ONLY=<text>: only the faults whose name contains it (e.g. CHAOS_ONLY=MariaDB).
 const faults = process.env.CHAOS_ONLY ? allFaults.filter((f) => f.name.toLowerCase().includes(process.env.CHAOS_ONLY!.toLowerCase())) : allFaults;
 
-// Short deadlines and few attempts, so that outages run into timeouts and compensation really runs.
-const sagaEnv = {
-  SAGA_TIMEOUT_MS: '3000',
-  SAGA_RESERVATION_MAX_ATTEMPTS: '2',
-  SAGA_PAYMENT_MAX_ATTEMPTS: '2',
-  SAGA_CONFIRMATION_MAX_ATTEMPTS: '2',
-};
+// The default deadlines (10 s, 3 attempts per forward step): an outage of the broker or of one
+// service shorter than deadline × attempts should cancel no order, since a deadline counts from when
+// its command reached the broker. CHAOS_SAGA_TIMEOUT_MS=3000 (with 2 attempts) instead makes the
+// outages run into timeouts, so compensation runs under every fault.
+const shortDeadlines = process.env.CHAOS_SAGA_TIMEOUT_MS;
+const sagaEnv: Record<string, string> = shortDeadlines
+  ? {
+      SAGA_TIMEOUT_MS: shortDeadlines,
+      SAGA_RESERVATION_MAX_ATTEMPTS: '2',
+      SAGA_PAYMENT_MAX_ATTEMPTS: '2',
+      SAGA_CONFIRMATION_MAX_ATTEMPTS: '2',
+    }
+  : {};
+const deadlinesNote = shortDeadlines
+  ? `SAGA_TIMEOUT_MS=${shortDeadlines}, 2 attempts per forward step`
+  : 'default deadlines: 10 s, 3 attempts per forward step';
 
 const log = (message: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${message}`);
 
@@ -59,7 +68,7 @@ describe(`chaos: one fault at a time under ${shape.rate} orders/s${short ? ' (sh
 
   afterAll(async () => {
     if (rows.length > 0) {
-      publishSummary(rows, `Chaos run ${new Date().toISOString()} (${short ? 'short' : 'full'}; SAGA_TIMEOUT_MS=3000, 2 attempts per forward step)`);
+      publishSummary(rows, `Chaos run ${new Date().toISOString()} (${short ? 'short' : 'full'}; ${deadlinesNote})`);
     }
     await platform?.stop();
     await platform?.dropDatabases();
