@@ -53,6 +53,12 @@ export interface ReconcileWindow {
 }
 
 const PAGE = 100;
+/**
+ * The most orders one pass compares (its cost stays bounded however busy the window was). A repair
+ * pass remembers where it stopped and the next one goes on from there, so each finished order is
+ * compared once per process, not once per pass.
+ */
+export const MAX_ORDERS_PER_PASS = 2_000;
 
 export function createSagaReconciler(deps: {
   orm: Orm;
@@ -66,6 +72,8 @@ export function createSagaReconciler(deps: {
 }) {
   const metrics = createReconcileMetrics(deps.registry);
   let last: ReconcilePass | null = null;
+  /** The last order a repair pass compared: the next repair pass starts after it. */
+  let cursor: { terminalAt: Date; id: string } | null = null;
 
   /** One page of finished orders against the services' records. */
   async function compare(orders: CustomerOrderRow[]): Promise<Drift[]> {
@@ -110,11 +118,15 @@ export function createSagaReconciler(deps: {
     const repairs: Repair[] = [];
     let checked = 0;
     let skipped = 0;
+    let read = 0;
+    let keepCursor = false;
     try {
-      let after: { terminalAt: Date; id: string } | null = null;
-      for (;;) {
-        const page = await findOrdersFinishedBetween(deps.orm.em, { from, to, after, limit: PAGE });
+      // A check looks at the whole window (its oldest orders first); a repair goes on where the last one stopped.
+      let after = mode === 'repair' && cursor && cursor.terminalAt.getTime() >= from.getTime() ? cursor : null;
+      while (read < MAX_ORDERS_PER_PASS) {
+        const page = await findOrdersFinishedBetween(deps.orm.em, { from, to, after, limit: Math.min(PAGE, MAX_ORDERS_PER_PASS - read) });
         if (page.length === 0) break;
+        read += page.length;
         const tail = page.at(-1)!;
         after = { terminalAt: tail.terminalAt!, id: tail.id };
         const settled = page.filter((order) => listPendingTimers(order.timers).length === 0);
@@ -130,9 +142,12 @@ export function createSagaReconciler(deps: {
                 found.filter((entry) => entry.orderId === orderId),
               );
               if (sent) repairs.push(sent);
+              // A failed repair keeps the cursor where it was: the next pass reads this page again.
+              if (sent?.outcome === 'failed') keepCursor = true;
             }
           }
         }
+        if (mode === 'repair' && !keepCursor) cursor = after;
         if (page.length < PAGE) break;
       }
     } catch (error) {
@@ -151,6 +166,8 @@ export function createSagaReconciler(deps: {
       repairs,
     };
     last = pass;
+    if (read >= MAX_ORDERS_PER_PASS)
+      deps.logger.info({ read, mode }, `reconciler: stopped at ${MAX_ORDERS_PER_PASS} orders; the next repair pass goes on from there`);
     if (drift.length > 0)
       deps.logger.warn(
         { drift: drift.length, repairs: repairs.length, mode },
