@@ -7,6 +7,7 @@ import type { ChaosRow } from '../support/chaos-scenario-row.ts';
 import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
+import { restartDatabase } from './faults-outages.ts';
 import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';
 
 const short = process.env.CHAOS_SHORT === '1';
@@ -24,6 +25,7 @@ const allFaults: FaultSpec[] = short
       killKafka(25),
       flushRedis(),
       cutDatabase(),
+      restartDatabase(),
       duplicateStorm(shape.durationS),
       rebalance(),
     ];

@@ -36,6 +36,11 @@ export interface ChaosInfra {
   /** Starts the broker again on the same data dir (what kafka.sh start does); resolves once it answers. */
   startKafka(): Promise<void>;
   kafkaPid(): number | null;
+  /** kill -9 of the mariadbd process; resolves once it is gone. */
+  killDatabase(): Promise<void>;
+  /** Starts mariadbd again on the same data directory and port (InnoDB crash recovery); resolves once it answers. */
+  startDatabase(): Promise<void>;
+  mariadbPid(): number | null;
   /** FLUSHALL on the chaos Redis: every BullMQ job and scheduler is gone. */
   flushRedis(): Promise<void>;
   stop(): Promise<void>;
@@ -113,7 +118,7 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
   let mariadb: ChildProcess | null = null;
   const dbDir = `${dir}/mariadb`;
   const innodb = ['--innodb-buffer-pool-size=128M', '--innodb-log-file-size=16M'];
-  const startMariadb = async () => {
+  const installMariadb = async () => {
     rmSync(dbDir, { recursive: true, force: true });
     mkdirSync(dbDir, { recursive: true });
     await run(
@@ -123,6 +128,9 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
         maxBuffer: 16 * 1024 * 1024,
       },
     );
+  };
+  // The server on the data directory as it is (after a kill -9: InnoDB recovers it); resolves once it answers.
+  const launchMariadb = async () => {
     mariadb = spawn(
       'mariadbd',
       [
@@ -156,6 +164,14 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
       }
     }
   };
+  const startMariadb = async () => {
+    await installMariadb();
+    await launchMariadb();
+  };
+  const mariadbPid = (): number | null => {
+    const child = mariadb as ChildProcess | null;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid! : null;
+  };
 
   const killOnExit = () => {
     redis?.kill('SIGKILL');
@@ -183,6 +199,18 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     },
     async startKafka() {
       await kafkaSh('start');
+    },
+    mariadbPid,
+    async killDatabase() {
+      const child = mariadb as ChildProcess | null;
+      if (!child || mariadbPid() === null) throw new Error('chaos mariadb is not running');
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    },
+    async startDatabase() {
+      if (mariadbPid() !== null) throw new Error('chaos mariadb is still running');
+      await launchMariadb();
     },
     async flushRedis() {
       const client = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1 });
