@@ -32,6 +32,10 @@
 #        KAFKA_LISTEN_HOST (127.0.0.1), KAFKA_ADVERTISED_HOST (= listen host): where it listens and
 #        what it tells clients (compose: 0.0.0.0 and kafka). KAFKA_ACLS=skip: no ACLs at start
 #        (an environment whose harness grants its own, e.g. the chaos tests).
+#        KAFKA_PROXIED_PORT and KAFKA_PROXIED_ADVERTISED (host:port): a second client listener
+#        (PROXIED, the same SASL/SCRAM and ACLs) bound on that port and advertised as that address,
+#        so that clients bootstrapped through a proxy there keep going through it (the chaos tests
+#        cut one service off the broker that way). Unset: no such listener.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
@@ -294,19 +298,33 @@ EOF
     return
   fi
   load_passwords
-  local admin="${PASSWORDS[admin]}"
+  local admin="${PASSWORDS[admin]}" proxied="" proxied_advertised="" proxied_map=""
+  if [[ -n "${KAFKA_PROXIED_PORT:-}" ]]; then
+    [[ -n "${KAFKA_PROXIED_ADVERTISED:-}" ]] || die "KAFKA_PROXIED_PORT needs KAFKA_PROXIED_ADVERTISED (host:port)"
+    proxied=",PROXIED://$host:$KAFKA_PROXIED_PORT"
+    proxied_advertised=",PROXIED://$KAFKA_PROXIED_ADVERTISED"
+    proxied_map=",PROXIED:SASL_PLAINTEXT"
+  fi
   cat <<EOF
-listeners=SASL_PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_PLAINTEXT://$advertised:$KAFKA_PORT,CONTROLLER://$advertised:$KAFKA_CONTROLLER_PORT
+listeners=SASL_PLAINTEXT://$host:$KAFKA_PORT,CONTROLLER://$host:$KAFKA_CONTROLLER_PORT$proxied
+advertised.listeners=SASL_PLAINTEXT://$advertised:$KAFKA_PORT,CONTROLLER://$advertised:$KAFKA_CONTROLLER_PORT$proxied_advertised
 inter.broker.listener.name=SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT$proxied_map
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 sasl.mechanism.controller.protocol=PLAIN
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$(jaas org.apache.kafka.common.security.scram.ScramLoginModule admin "$admin")
+EOF
+  if [[ -n "$proxied" ]]; then
+    cat <<EOF
+listener.name.proxied.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.proxied.scram-sha-512.sasl.jaas.config=$(jaas org.apache.kafka.common.security.scram.ScramLoginModule admin "$admin")
+EOF
+  fi
+  cat <<EOF
 listener.name.controller.plain.sasl.jaas.config=$(jaas org.apache.kafka.common.security.plain.PlainLoginModule admin "$admin" " user_admin=\"$admin\"")
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:admin
@@ -547,7 +565,7 @@ cmd_start() {
     return 0
   fi
   local p
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" ${KAFKA_PROXIED_PORT:+"$KAFKA_PROXIED_PORT"}; do
     if port_open "$p"; then
       die "port $p is already in use by another process (not our broker): $(ss -ltnpH "sport = :$p" 2>/dev/null | head -1)"
     fi

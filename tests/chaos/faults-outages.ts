@@ -1,8 +1,12 @@
 // Faults of the chaos suite that take a dependency away whole: the database server, one service's
 // broker connection, a service's liveness (a zombie consumer). Injected into a load by runScenario.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { topics } from '#shared/contracts/topics.ts';
 import { sleep } from '../support/chaos-infra.ts';
+import { nonTerminalOrders } from '../support/chaos-settle.ts';
 import type { ChaosContext, FaultSpec } from '../support/chaos-scenario.ts';
+import { testSasl } from '../support/kafka-access.ts';
 import { serviceNames, type ServiceName } from '../support/platform.ts';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -116,6 +120,177 @@ export function restartDatabase(pauseMs = 3_000): FaultSpec {
           name: 'every service noticed the outage (not ready) and recovered',
           pass: wentDown.length === serviceNames.length && readyAfterMs !== null,
           detail: `not ready during it: ${wentDown.join(', ') || 'none'}; ready again: ${readyAfterMs === null ? 'no' : seconds(readyAfterMs)}`,
+        },
+      ];
+    },
+  };
+}
+
+/** The saga topic each service consumes (its group's lag) and the one it answers on. */
+const sagaTopicsOf: Record<ServiceName, { consumes: string[]; produces: string[] }> = {
+  'order-service': {
+    consumes: [topics.productReservationResponse, topics.paymentResponse],
+    produces: [topics.productReservationRequest, topics.paymentRequest],
+  },
+  'product-service': { consumes: [topics.productReservationRequest], produces: [topics.productReservationResponse] },
+  'payment-service': { consumes: [topics.paymentRequest], produces: [topics.paymentResponse] },
+};
+
+/** An admin on the chaos broker (direct, never through the proxy): a group's lag, topics' end offsets. */
+async function brokerProbe(ctx: ChaosContext) {
+  const { infra, platform } = ctx;
+  const admin = new Kafka({
+    clientId: 'chaos-probe',
+    brokers: [infra.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+    ...testSasl(infra.kafkaCredentials('admin')),
+  }).admin();
+  await admin.connect();
+  const ends = async (topicNames: string[]) => {
+    let sum = 0;
+    for (const topic of topicNames) for (const entry of await admin.fetchTopicOffsets(platform.prefix + topic)) sum += Number(entry.high);
+    return sum;
+  };
+  return {
+    /** Records of `service`'s topics its group has not committed yet. */
+    async lag(service: ServiceName): Promise<number> {
+      const committed = await admin.fetchOffsets({
+        groupId: platform.prefix + service,
+        topics: sagaTopicsOf[service].consumes.map((t) => platform.prefix + t),
+      });
+      let lag = 0;
+      for (const entry of committed) {
+        const high = await admin.fetchTopicOffsets(entry.topic);
+        for (const partition of entry.partitions) {
+          const end = Number(high.find((h) => h.partition === partition.partition)?.high ?? 0);
+          lag += Math.max(0, end - Math.max(0, Number(partition.offset)));
+        }
+      }
+      return lag;
+    },
+    /** Sum of the end offsets of the topics `service` produces to. */
+    produced: (service: ServiceName) => ends(sagaTopicsOf[service].produces),
+    disconnect: () => admin.disconnect(),
+    admin,
+  };
+}
+
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 500): Promise<number | null> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if (done(await probe())) return Date.now();
+    } catch {
+      // the probe failed this time: ask again
+    }
+    await sleep(everyMs);
+  }
+  return null;
+}
+
+/**
+ * One service cut off from Kafka only — its database, Redis and HTTP stay up: every broker
+ * connection of it goes through infra.kafkaProxy (chaos-platform: the payment service), which is
+ * cut (open connections reset, new ones refused) for `cutMs` and then healed. Meanwhile the rest of
+ * the platform goes on producing commands for it; its consumer must rejoin and drain them, its
+ * outbox must send what it could not.
+ */
+export function cutServiceFromKafka(mode: 'refuse' | 'blackhole' = 'refuse', cutMs = 15_000): FaultSpec {
+  return {
+    name: `one service cut off from Kafka (proxy ${mode === 'refuse' ? 'refuses' : 'blackholes'})`,
+    atS: 3,
+    durationS: 25,
+    async inject(ctx) {
+      const { infra, platform } = ctx;
+      const service = platform.kafkaProxied;
+      if (!service) throw new Error('no service of this platform goes through the Kafka proxy');
+      const proxy = infra.kafkaProxy;
+      const probe = await brokerProbe(ctx);
+      try {
+        const lagBefore = await probe.lag(service);
+        const atCut = proxy.stats();
+        proxy.cut(mode);
+        const cutAt = Date.now();
+        await sleep(1_000); // what was on the wire when the sockets were reset has landed or failed
+        const producedEarly = await probe.produced(service);
+        let maxOpen = 0;
+        while (Date.now() - cutAt < cutMs - 1_000) {
+          maxOpen = Math.max(maxOpen, proxy.stats().open);
+          await sleep(250);
+        }
+        const lagAtHeal = await probe.lag(service);
+        const producedLate = await probe.produced(service);
+        const waiting = await nonTerminalOrders(infra, platform).catch(() => -1);
+        while (Date.now() - cutAt < cutMs) {
+          maxOpen = Math.max(maxOpen, proxy.stats().open);
+          await sleep(50);
+        }
+        const whileCut = proxy.stats();
+        proxy.heal();
+        const healedAt = Date.now();
+        const reconnected = await until(
+          async () => proxy.stats().lastForwardedAt ?? 0,
+          (at) => at >= healedAt,
+          60_000,
+          100,
+        );
+        const drained = await until(
+          () => probe.lag(service),
+          (lag) => lag === 0,
+          90_000,
+        );
+        const refused = whileCut.refused - atCut.refused + (whileCut.blackholed - atCut.blackholed);
+        const data = {
+          service,
+          severed: whileCut.severed - atCut.severed,
+          refused,
+          maxOpen,
+          lagBefore,
+          lagAtHeal,
+          waiting,
+          producedWhileCut: producedLate - producedEarly,
+          reconnectedMs: reconnected === null ? null : reconnected - healedAt,
+          drainedMs: drained === null ? null : drained - healedAt,
+        };
+        return {
+          detail:
+            `${service} cut off the broker for ${seconds(healedAt - cutAt)} (${data.severed} connections reset, ${refused} new ones ${mode === 'refuse' ? 'refused' : 'blackholed'}, none open); ` +
+            `its consumer lag ${lagBefore} → ${lagAtHeal}, ${data.producedWhileCut} records of it reached the broker while cut, ${waiting} orders not terminal at the heal; ` +
+            `reconnected ${data.reconnectedMs === null ? 'NOT within 60 s' : `${seconds(data.reconnectedMs)} after the heal`}, ` +
+            `lag drained ${data.drainedMs === null ? 'NOT within 90 s' : `${seconds(data.drainedMs)} after it`}`,
+          data,
+        };
+      } finally {
+        proxy.heal();
+        await probe.disconnect().catch(() => {});
+      }
+    },
+    async check(_ctx, outcome) {
+      const d = outcome.data as
+        | {
+            service: string;
+            severed: number;
+            refused: number;
+            maxOpen: number;
+            lagBefore: number;
+            lagAtHeal: number;
+            producedWhileCut: number;
+            reconnectedMs: number | null;
+            drainedMs: number | null;
+          }
+        | undefined;
+      if (!d) return [{ name: 'the service was cut off the broker', pass: false, detail: outcome.detail }];
+      return [
+        {
+          name: `${d.service} really had no broker connection while cut`,
+          pass: d.severed > 0 && d.refused > 0 && d.maxOpen === 0 && d.producedWhileCut === 0 && d.lagAtHeal > d.lagBefore,
+          detail: `${d.severed} reset at the cut, ${d.refused} attempts refused, at most ${d.maxOpen} open; lag ${d.lagBefore} → ${d.lagAtHeal}; ${d.producedWhileCut} records produced`,
+        },
+        {
+          name: `${d.service} reconnected after the heal and drained its lag`,
+          pass: d.reconnectedMs !== null && d.drainedMs !== null,
+          detail: `reconnected ${d.reconnectedMs === null ? 'never' : seconds(d.reconnectedMs)}, drained ${d.drainedMs === null ? 'never' : seconds(d.drainedMs)} after the heal`,
         },
       ];
     },

@@ -7,7 +7,7 @@ import type { ChaosRow } from '../support/chaos-scenario-row.ts';
 import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
-import { restartDatabase } from './faults-outages.ts';
+import { cutServiceFromKafka, restartDatabase } from './faults-outages.ts';
 import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';
 
 const short = process.env.CHAOS_SHORT === '1';
@@ -26,6 +26,8 @@ const allFaults: FaultSpec[] = short
       flushRedis(),
       cutDatabase(),
       restartDatabase(),
+      cutServiceFromKafka('refuse'),
+      cutServiceFromKafka('blackhole'),
       duplicateStorm(shape.durationS),
       rebalance(),
     ];

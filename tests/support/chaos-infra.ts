@@ -1,4 +1,5 @@
 import { kafkaCredentialsOf, type Principal } from './kafka-access.ts';
+import { startTcpCutProxy, type TcpCutProxy } from './tcp-cut-proxy.ts';
 import { freePort } from './test-infra.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,13 @@ export interface ChaosInfra {
   kafkaBrokers: string;
   /** KAFKA_SASL_* of a principal of this broker (kafka.sh generated them with its storage). */
   kafkaCredentials(principal: Principal): Record<string, string>;
+  /**
+   * The broker through a proxy that can be cut (`kafkaProxy`): bootstrapped here, a client stays on
+   * the broker's second listener (PROXIED), which advertises the proxy's address. The chaos platform
+   * gives it to one service, so that this one alone can be cut off the broker.
+   */
+  kafkaProxiedBrokers: string;
+  kafkaProxy: TcpCutProxy;
   redisUrl: string;
   db: DbAddress;
   /** kill -9 of the broker JVM; resolves once the process is gone. */
@@ -65,6 +73,9 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
   const kafkaPort = await freePort();
   let controllerPort = await freePort();
   while (controllerPort === kafkaPort) controllerPort = await freePort();
+  let proxiedPort = await freePort();
+  while (proxiedPort === kafkaPort || proxiedPort === controllerPort) proxiedPort = await freePort();
+  const kafkaProxy = await startTcpCutProxy({ host: '127.0.0.1', port: proxiedPort });
   const redisPort = await freePort();
   const dbPort = await freePort();
   const db: DbAddress = { host: '127.0.0.1', port: dbPort, user: 'root', password: '' };
@@ -73,6 +84,8 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     ...process.env,
     KAFKA_PORT: String(kafkaPort),
     KAFKA_CONTROLLER_PORT: String(controllerPort),
+    KAFKA_PROXIED_PORT: String(proxiedPort),
+    KAFKA_PROXIED_ADVERTISED: `127.0.0.1:${kafkaProxy.port}`,
     KAFKA_DATA_DIR: `${dir}/kafka-data`,
     KAFKA_PID_FILE: `${dir}/kafka.pid`,
     KAFKA_LOG_FILE: `${dir}/kafka.log`,
@@ -187,6 +200,8 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     runId,
     dir,
     kafkaBrokers: `127.0.0.1:${kafkaPort}`,
+    kafkaProxiedBrokers: `127.0.0.1:${kafkaProxy.port}`,
+    kafkaProxy,
     kafkaCredentials: (principal) => kafkaCredentialsOf(principal, `${kafkaEnv.KAFKA_DATA_DIR}/credentials`),
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     db,
@@ -223,6 +238,7 @@ export async function startChaosInfra(runId = `${Date.now().toString(36)}${proce
     async stop() {
       process.off('exit', killOnExit);
       await kafkaSh('stop').catch(() => {});
+      await kafkaProxy.close();
       const pid = kafkaPid();
       if (pid) process.kill(pid, 'SIGKILL');
       for (const child of [redis as ChildProcess | null, mariadb as ChildProcess | null]) {

@@ -26,6 +26,8 @@ export interface Replica {
 export interface ChaosPlatform {
   /** Base URL per service. */
   url: Record<ServiceName, string>;
+  /** The service whose broker connections go through infra.kafkaProxy (null: none). */
+  kafkaProxied: ServiceName | null;
   /** Topic and BullMQ key prefix of this platform. */
   prefix: string;
   /** Kills a service process (default SIGKILL) and waits until it is gone. */
@@ -50,6 +52,8 @@ export interface ChaosPlatformOptions {
   name: string;
   env?: Record<string, string>;
   perService?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** The service (its replicas too) that reaches the broker through infra.kafkaProxy, so that it alone can be cut off; default payment-service, null: none. */
+  kafkaProxied?: ServiceName | null;
 }
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
@@ -113,6 +117,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
   const url = Object.fromEntries(serviceNames.map((s) => [s, `http://127.0.0.1:${ports.get(s)}`])) as Record<ServiceName, string>;
   const logFile = (service: ServiceName) => `${logDir}/${options.name}-${service}.log`;
   let replicas = 0;
+  const proxied = options.kafkaProxied === undefined ? 'payment-service' : options.kafkaProxied;
 
   function spawnService(service: ServiceName, port: number, log: string, instance: string): ChildProcess {
     const child = spawn(process.execPath, [`${root}${service}/src/main.ts`], {
@@ -127,7 +132,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         DB_USER: infra.db.user,
         DB_PASSWORD: infra.db.password,
         DB_NAME: databases[service],
-        KAFKA_BROKERS: infra.kafkaBrokers,
+        KAFKA_BROKERS: service === proxied ? infra.kafkaProxiedBrokers : infra.kafkaBrokers,
         REDIS_URL: infra.redisUrl,
         KAFKA_TOPIC_PREFIX: prefix,
         QUEUE_PREFIX: prefix.replace(/-$/, ''),
@@ -178,6 +183,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
 
   return {
     url,
+    kafkaProxied: proxied,
     prefix,
     databases,
     kill,
