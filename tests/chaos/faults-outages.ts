@@ -1,7 +1,7 @@
 // Faults of the chaos suite that take a dependency away whole: the database server, one service's
 // broker connection, a service's liveness (a zombie consumer). Injected into a load by runScenario.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { topics } from '#shared/contracts/topics.ts';
 import { sleep } from '../support/chaos-infra.ts';
 import { nonTerminalOrders } from '../support/chaos-settle.ts';
@@ -291,6 +291,142 @@ export function cutServiceFromKafka(mode: 'refuse' | 'blackhole' = 'refuse', cut
           name: `${d.service} reconnected after the heal and drained its lag`,
           pass: d.reconnectedMs !== null && d.drainedMs !== null,
           detail: `reconnected ${d.reconnectedMs === null ? 'never' : seconds(d.reconnectedMs)}, drained ${d.drainedMs === null ? 'never' : seconds(d.drainedMs)} after the heal`,
+        },
+      ];
+    },
+  };
+}
+
+type GroupState = { state: string; members: { clientId: string; partitions: number }[] };
+
+async function groupState(probe: Awaited<ReturnType<typeof brokerProbe>>, groupId: string): Promise<GroupState> {
+  const { groups } = await probe.admin.describeGroups([groupId]);
+  const group = groups[0];
+  return {
+    state: group?.state ?? 'unknown',
+    members: (group?.members ?? []).map((member) => {
+      const assignment =
+        member.memberAssignment.length > 0 ? (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}) : {};
+      return { clientId: member.clientId, partitions: Object.values(assignment).reduce((sum, partitions) => sum + partitions.length, 0) };
+    }),
+  };
+}
+
+const describeGroup = (g: GroupState) => `${g.state}: ${g.members.map((m) => `${m.clientId} ${m.partitions}`).join(', ') || 'no members'}`;
+
+/**
+ * A zombie consumer: a second process of the service joins its consumer group, then the first one
+ * is frozen (SIGSTOP) long enough for its group session (10 s) to expire, so that all its partitions
+ * move to the replica, which goes on with their records. Then the frozen one is woken (SIGCONT): it
+ * still believes it owns its partitions and carries on where it stopped — finishes its batch,
+ * commits offsets with a dead generation, relays its outbox — before it learns it was thrown out
+ * and rejoins. Whatever it still does must break nothing; the replica then leaves.
+ */
+export function zombieConsumer(service: ServiceName = 'payment-service'): FaultSpec {
+  return {
+    name: `zombie consumer (${service} frozen past its session, woken)`,
+    atS: 2,
+    durationS: 35,
+    async inject(ctx) {
+      const { platform } = ctx;
+      const groupId = platform.prefix + service;
+      const zombieId = `${service}-${service}-1`;
+      const pid = platform.pid(service);
+      const probe = await brokerProbe(ctx);
+      const started = Date.now();
+      const replica = await platform.startReplica(service);
+      try {
+        const joinedAfter = Date.now() - started;
+        let last: GroupState = { state: 'unknown', members: [] };
+        const watch = (done: (g: GroupState) => boolean, timeoutMs: number) =>
+          until(
+            async () => (last = await groupState(probe, groupId)),
+            (g) => g.state === 'Stable' && done(g),
+            timeoutMs,
+            250,
+          );
+        const shared = await watch((g) => g.members.length === 2 && g.members.every((m) => m.partitions > 0), 30_000);
+        const before = last;
+        const zombiePartitions = before.members.find((m) => m.clientId === zombieId)?.partitions ?? 0;
+        const logFile = platform.logFile(service);
+        const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
+        const waitingAtFreeze = await nonTerminalOrders(ctx.infra, platform).catch(() => -1);
+        platform.pause(service);
+        const pausedAt = Date.now();
+        const moved = await watch((g) => g.members.length === 1 && g.members[0]!.clientId !== zombieId, 40_000);
+        const whileFrozen = last;
+        await sleep(3_000); // the replica goes on with the zombie's partitions
+        platform.resume(service);
+        const wokeAt = Date.now();
+        const rejoined = await watch((g) => g.members.length === 2 && g.members.some((m) => m.clientId === zombieId && m.partitions > 0), 40_000);
+        const after = last;
+        await sleep(3_000);
+        await replica.stop('SIGTERM');
+        const zombieLog = existsSync(logFile) ? readFileSync(logFile).subarray(logFrom).toString('utf8') : '';
+        // What it did on waking, as its log says (kafkajs: what the broker answered its heartbeat and commit).
+        const woke = zombieLog
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => {
+            try {
+              const entry = JSON.parse(line) as { msg?: string; error?: string };
+              return `${entry.msg ?? ''}${entry.error && !entry.msg?.startsWith(entry.error) ? ` → ${entry.error}` : ''}`.replace(
+                /\d+(\.\d+)?ms/g,
+                '…',
+              );
+            } catch {
+              return null;
+            }
+          })
+          .filter((m) => m !== null);
+        const kinds = [...new Set(woke)].slice(0, 4);
+        const staleRefused = woke.filter((m) => /not aware of this member|generation|rebalanc/i.test(m)).length;
+        const data = {
+          pid,
+          zombiePartitions,
+          shared: shared !== null,
+          movedMs: moved === null ? null : moved - pausedAt,
+          frozenMs: wokeAt - pausedAt,
+          rejoinedMs: rejoined === null ? null : rejoined - wokeAt,
+          staleRefused,
+          before: describeGroup(before),
+          whileFrozen: describeGroup(whileFrozen),
+          after: describeGroup(after),
+        };
+        return {
+          detail:
+            `a replica of ${service} joined (healthy after ${seconds(joinedAfter)}; group ${data.before}); pid ${pid} frozen with ${zombiePartitions} partitions and ${waitingAtFreeze} orders not terminal, ` +
+            `its partitions ${moved === null ? 'NOT moved in 40 s' : `moved to the replica ${seconds(data.movedMs!)} later (${data.whileFrozen})`}; woken after ${seconds(data.frozenMs)} frozen, ` +
+            `${rejoined === null ? 'NOT back in the group in 40 s' : `back in the group ${seconds(data.rejoinedMs!)} later (${data.after})`}; ` +
+            `it logged ${woke.length} lines on waking${kinds.length ? ` (${kinds.map((k) => `"${k}"`).join(', ')})` : ''}; replica left`,
+          data,
+        };
+      } finally {
+        platform.resume(service);
+        await replica.stop('SIGTERM').catch(() => {});
+        await probe.disconnect().catch(() => {});
+      }
+    },
+    async check(_ctx, outcome) {
+      const d = outcome.data as
+        | { zombiePartitions: number; shared: boolean; movedMs: number | null; rejoinedMs: number | null; whileFrozen: string; staleRefused: number }
+        | undefined;
+      if (!d) return [{ name: 'a zombie consumer was made', pass: false, detail: outcome.detail }];
+      return [
+        {
+          name: 'the frozen process lost its partitions to the replica (session expired)',
+          pass: d.shared && d.zombiePartitions > 0 && d.movedMs !== null,
+          detail: `owned ${d.zombiePartitions} partitions; moved after ${d.movedMs === null ? 'never' : seconds(d.movedMs)} (${d.whileFrozen})`,
+        },
+        {
+          name: 'the woken zombie acted as a member it no longer was (the broker refused it)',
+          pass: d.staleRefused > 0,
+          detail: `${d.staleRefused} requests of it refused as from a dead member or generation`,
+        },
+        {
+          name: 'the woken zombie rejoined its group',
+          pass: d.rejoinedMs !== null,
+          detail: d.rejoinedMs === null ? 'not back in 40 s' : `${seconds(d.rejoinedMs)} after waking`,
         },
       ];
     },

@@ -7,7 +7,7 @@ import type { ChaosRow } from '../support/chaos-scenario-row.ts';
 import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
-import { cutServiceFromKafka, restartDatabase } from './faults-outages.ts';
+import { cutServiceFromKafka, restartDatabase, zombieConsumer } from './faults-outages.ts';
 import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';
 
 const short = process.env.CHAOS_SHORT === '1';
@@ -30,6 +30,7 @@ const allFaults: FaultSpec[] = short
       cutServiceFromKafka('blackhole'),
       duplicateStorm(shape.durationS),
       rebalance(),
+      zombieConsumer('payment-service'),
     ];
 
 // CHAOS_ONLY=<text>: only the faults whose name contains it (e.g. CHAOS_ONLY=MariaDB).
