@@ -124,6 +124,10 @@ fi
 
 log() { echo "kafka: $*"; }
 die() { echo "kafka: ERROR: $*" >&2; exit 1; }
+# Checked here, not where the listener list is built: that runs in a command substitution, whose exit stops nothing.
+if [[ -n "${KAFKA_PROXIED_PORT:-}" && -z "${KAFKA_PROXIED_ADVERTISED:-}" ]]; then
+  die "KAFKA_PROXIED_PORT needs KAFKA_PROXIED_ADVERTISED (host:port)"
+fi
 
 need_java() {
   command -v java >/dev/null 2>&1 ||
