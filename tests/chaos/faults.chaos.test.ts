@@ -7,6 +7,7 @@ import type { ChaosRow } from '../support/chaos-scenario-row.ts';
 import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { publishSummary } from '../support/chaos-summary.ts';
 import { platformClient } from '../support/platform-client.ts';
+import { databaseTimeZone, skewServiceClock } from './faults-clocks.ts';
 import { cutServiceFromKafka, restartDatabase, zombieConsumer } from './faults-outages.ts';
 import { cutDatabase, duplicateStorm, flushRedis, killKafka, killMidBatch, killService, rebalance } from './faults.ts';
 
@@ -31,6 +32,11 @@ const allFaults: FaultSpec[] = short
       duplicateStorm(shape.durationS),
       rebalance(),
       zombieConsumer('payment-service'),
+      databaseTimeZone('-08:00'),
+      skewServiceClock('payment-service', '+5m'),
+      skewServiceClock('payment-service', '-5m'),
+      // Last: the orders it stamps 5 min ahead would fall into the next fault's window (created_at).
+      skewServiceClock('order-service', '+5m'),
     ];
 
 // CHAOS_ONLY=<text>: only the faults whose name contains it (e.g. CHAOS_ONLY=MariaDB).

@@ -32,8 +32,8 @@ export interface ChaosPlatform {
   prefix: string;
   /** Kills a service process (default SIGKILL) and waits until it is gone. */
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  /** Starts a killed service again on the same port and database; resolves once healthy. */
-  start(service: ServiceName): Promise<void>;
+  /** Starts a killed service again on the same port and database (with `env` over its own, for this start only); resolves once healthy. */
+  start(service: ServiceName, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
   logFile(service: ServiceName): string;
   databases: Record<ServiceName, string>;
@@ -119,7 +119,7 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
   let replicas = 0;
   const proxied = options.kafkaProxied === undefined ? 'payment-service' : options.kafkaProxied;
 
-  function spawnService(service: ServiceName, port: number, log: string, instance: string): ChildProcess {
+  function spawnService(service: ServiceName, port: number, log: string, instance: string, extraEnv: Record<string, string> = {}): ChildProcess {
     const child = spawn(process.execPath, [`${root}${service}/src/main.ts`], {
       cwd: root,
       env: {
@@ -150,18 +150,22 @@ export async function startChaosPlatform(options: ChaosPlatformOptions): Promise
         SAGA_RECONCILE_EVERY_MS: '0',
         ...options.env,
         ...options.perService?.[service],
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const stream = createWriteStream(log, { flags: 'a' });
-    stream.write(`\n--- ${new Date().toISOString()} start ${service} (${instance}) pid ${child.pid}\n`);
+    const extra = Object.entries(extraEnv)
+      .map(([name, value]) => ` ${name}=${value}`)
+      .join('');
+    stream.write(`\n--- ${new Date().toISOString()} start ${service} (${instance}) pid ${child.pid}${extra ? ` with${extra}` : ''}\n`);
     child.stdout!.pipe(stream);
     child.stderr!.pipe(stream);
     return child;
   }
 
-  async function start(service: ServiceName): Promise<void> {
-    const child = spawnService(service, ports.get(service)!, logFile(service), `${service}-1`);
+  async function start(service: ServiceName, env?: Record<string, string>): Promise<void> {
+    const child = spawnService(service, ports.get(service)!, logFile(service), `${service}-1`, env);
     processes.set(service, child);
     await waitHealthy(url[service], child);
   }
