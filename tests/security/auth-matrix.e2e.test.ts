@@ -101,6 +101,8 @@ const ROUTES: RouteCase[] = [
   ),
   route('order-service', 'GET', '/api/v1/sagas/stuck', () => '/api/v1/sagas/stuck', [403, 403, 200]),
   route('order-service', 'GET', '/api/v1/sagas/overview', () => '/api/v1/sagas/overview', [403, 403, 200]),
+  route('order-service', 'GET', '/api/v1/sagas/drift', () => '/api/v1/sagas/drift', [403, 403, 200]),
+  route('order-service', 'POST', '/api/v1/sagas/reconcile', () => '/api/v1/sagas/reconcile', [403, 403, 200]),
   route('order-service', 'GET', '/api/v1/dead-letters', () => '/api/v1/dead-letters', [403, 403, 200]),
   route('order-service', 'POST', '/api/v1/dead-letters/{id}/redrive', () => '/api/v1/dead-letters/999999/redrive', [403, 403, 404]),
   route('order-service', 'GET', '/api/v1/auth/keys', () => '/api/v1/auth/keys', [403, 403, 200]),
@@ -138,6 +140,8 @@ const ROUTES: RouteCase[] = [
   { ...route('product-service', 'GET', '/api/v1/products', () => '/api/v1/products', [200, 200, 200]), asService: 200 },
   { ...route('product-service', 'GET', '/api/v1/products/{productId}', () => `/api/v1/products/${coffee}`, [200, 200, 200]), asService: 200 },
   route('product-service', 'GET', '/api/v1/products/{productId}/reservations', () => `/api/v1/products/${coffee}/reservations`, [403, 403, 200]),
+  // The reconciler's reads: the order service's own service token and admins.
+  { ...route('product-service', 'GET', '/api/v1/order-stock', (f) => `/api/v1/order-stock?orderIds=${f.orderA}`, [403, 403, 200]), asService: 200 },
   route(
     'product-service',
     'POST',
@@ -170,6 +174,10 @@ const ROUTES: RouteCase[] = [
   ),
   // payment service
   route('payment-service', 'GET', '/api/v1/credits/ledger-check', () => '/api/v1/credits/ledger-check', [403, 403, 200]),
+  {
+    ...route('payment-service', 'GET', '/api/v1/order-payments', (f) => `/api/v1/order-payments?orderIds=${f.orderA}`, [403, 403, 200]),
+    asService: 200,
+  },
   route('payment-service', 'GET', '/api/v1/credits/{customerId}', () => `/api/v1/credits/${A}`, [403, 200, 200]),
   route('payment-service', 'GET', '/api/v1/credits/{customerId}/history', () => `/api/v1/credits/${A}/history`, [403, 200, 200]),
   route(
