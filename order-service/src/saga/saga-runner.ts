@@ -3,7 +3,7 @@ import { errorMessage, isRetryable } from '#shared/db/retryable-errors.ts';
 import type { SqlPool } from '#shared/db/sql-pool.ts';
 import { inTransaction, type SqlTransaction } from '#shared/db/sql-transaction.ts';
 import { createTransactionBatcher } from '#shared/db/transaction-batcher.ts';
-import { sentAtOf } from '#shared/outbox/outbox-sent.ts';
+import { outboxTimesOf } from '#shared/outbox/outbox-sent.ts';
 import type { Route } from '#shared/inbox/route.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import { contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Span, type Tracing } from '#shared/observability/tracing.ts';
@@ -90,7 +90,7 @@ export function createSagaRunner(deps: {
         const commandId = input.kind === 'timer' && !input.early ? rows.get(input.orderId)?.timers[input.timer]?.commandId : undefined;
         return commandId ? [commandId] : [];
       });
-      const outcomes = steps.apply(tx, rows, inputs, await sentAtOf(tx, commandIds));
+      const outcomes = steps.apply(tx, rows, inputs, await outboxTimesOf(tx, commandIds));
       const results = outcomes.flatMap((outcome) => (outcome.kind === 'applied' ? [outcome.result] : []));
       const postponed = outcomes.flatMap((outcome) => (outcome.kind === 'postponed' ? [outcome.deadline] : []));
       tx.afterCommit(() => {

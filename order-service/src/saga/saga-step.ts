@@ -1,5 +1,6 @@
 import type { SqlTransaction } from '#shared/db/sql-transaction.ts';
 import type { Outbox } from '#shared/outbox/outbox.ts';
+import type { OutboxTimes } from '#shared/outbox/outbox-sent.ts';
 import type { Clock } from '#shared/runtime/clock.ts';
 import { activeTraceparent, contextFromTraceparent, noTracing, SpanKind, traceparentOf, type Tracing } from '#shared/observability/tracing.ts';
 import {
@@ -61,6 +62,9 @@ export type StepOutcome =
   | { kind: 'stale' }
   /** The deadline passed but its command reached the broker later (or not yet): it counts from there, nothing recorded. */
   | { kind: 'postponed'; deadline: DeadlineSet };
+
+/** A command that reached the broker within this of being written to the outbox counts as sent on time. */
+const SENT_ON_TIME_MS = 1_000;
 
 /** The command each timer waits on an answer to. */
 const COMMAND_OF_TIMER: Record<SagaTimer, string> = {
@@ -145,7 +149,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
     tx: SqlTransaction,
     rows: ReadonlyMap<string, SagaRow>,
     inputs: readonly SagaInput[],
-    commandsSentAt: ReadonlyMap<string, Date | null> = new Map(),
+    commandTimes: ReadonlyMap<string, OutboxTimes> = new Map(),
   ): StepOutcome[] {
     return inputs.map((input) => {
       const row = rows.get(input.orderId);
@@ -154,7 +158,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
         const before = machineOf(row);
         return { kind: 'applied', result: record(tx, row, before, input.event, advanceOrderSaga(before, input.event), input.origin) };
       }
-      return fireTimer(tx, row, input, commandsSentAt);
+      return fireTimer(tx, row, input, commandTimes);
     });
   }
 
@@ -167,7 +171,7 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
     tx: SqlTransaction,
     row: SagaRow,
     input: Extract<SagaInput, { kind: 'timer' }>,
-    commandsSentAt: ReadonlyMap<string, Date | null>,
+    commandTimes: ReadonlyMap<string, OutboxTimes>,
   ): StepOutcome {
     const pending = row.timers[input.timer];
     const now = clock.now().getTime();
@@ -177,10 +181,12 @@ export function createSagaSteps(deps: { outbox: Outbox; clock: Clock; tracing?: 
     // the broker (or our path to it) is down the command waits in the outbox, and that wait is the
     // platform's, not the participant's. Unsent: a full deadline from now; sent later than the timer
     // was set: the deadline from then. An operator's early firing skips this.
-    const sentAt = pending.commandId && !input.early ? commandsSentAt.get(pending.commandId) : undefined;
-    if (sentAt !== undefined && pending.delayMs !== undefined) {
-      const countsFrom = sentAt === null ? now : sentAt.getTime();
-      if (countsFrom + pending.delayMs > now + 50) {
+    const times = pending.commandId && !input.early ? commandTimes.get(pending.commandId) : undefined;
+    if (times !== undefined && pending.delayMs !== undefined) {
+      const countsFrom = times.sentAt === null ? now : times.sentAt.getTime();
+      // Sent within a second of being written (publish right after commit, a busy relay): on time.
+      const sentLate = times.sentAt === null || countsFrom - times.createdAt.getTime() > SENT_ON_TIME_MS;
+      if (sentLate && countsFrom + pending.delayMs > now + 50) {
         const deadlineAt = new Date(countsFrom + pending.delayMs);
         row.timers = { ...row.timers, [input.timer]: { ...pending, deadlineAt: deadlineAt.toISOString() } };
         row.nextDeadlineAt = nextDeadlineOf(row.timers);
