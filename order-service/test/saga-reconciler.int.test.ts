@@ -3,7 +3,6 @@
 // A cancelled order is then given a charge it should not have, straight in the payment database,
 // and a confirmed order loses its stock record: the pass finds both, repairs the first through the
 // saga (DriftFound → RefundPayment with its timer) and only reports the second.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicLayout } from '#shared/contracts/topics.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
@@ -12,7 +11,7 @@ import { paymentService } from '../../payment-service/src/payment-service.ts';
 import { productService } from '../../product-service/src/product-service.ts';
 import { parsePrometheusText } from '../../scripts/metrics/prometheus-text.ts';
 import { customers, orderBody, platformClient, products, type PlatformClient } from '../../tests/support/platform-client.ts';
-import { eventually, freePort, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
+import { dropTopicsAndQueues, eventually, freePort, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../../tests/support/test-infra.ts';
 import { orderService } from '../src/order-service.ts';
 
 const prefix = `it-reconcile-${Date.now().toString(36)}-`;
@@ -83,13 +82,7 @@ describe('reconciler: finished orders against the product and payment services (
 
   afterAll(async () => {
     for (const service of [services.order, services.payment, services.product]) await service?.stop();
-    const admin = await kafka.admin();
-    await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
-    await admin.disconnect();
-    const redis = new Redis(testEnv.REDIS_URL);
-    const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await dropTopicsAndQueues(kafka, env.QUEUE_PREFIX);
   });
 
   it('a CANCELLED order charged behind its back: money-taken-on-cancelled, DriftFound sends RefundPayment, the money comes back and the drift is gone', async () => {

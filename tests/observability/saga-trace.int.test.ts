@@ -7,7 +7,6 @@
 // service boundaries is what crosses them in production too: outbox rows, Kafka record headers
 // and the BullMQ job data. The services are on topics, BullMQ keys and databases of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { topicLayout } from '#shared/contracts/topics.ts';
@@ -17,7 +16,7 @@ import { orderService } from '../../order-service/src/order-service.ts';
 import { paymentService } from '../../payment-service/src/payment-service.ts';
 import { productService } from '../../product-service/src/product-service.ts';
 import { customers, orderBody, products, terminalStatuses } from '../support/platform-client.ts';
-import { eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../support/test-infra.ts';
+import { dropTopicsAndQueues, eventually, freshDatabase, testEnv, testKafkaSecurity, testLogger } from '../support/test-infra.ts';
 import { parsePrometheusText } from '../../scripts/metrics/prometheus-text.ts';
 
 const prefix = `it-obs-${Date.now().toString(36)}-`;
@@ -103,13 +102,7 @@ describe('observability: one order, one trace, three services', () => {
 
   afterAll(async () => {
     for (const service of [services.order, services.payment, services.product]) await service?.stop();
-    const admin = await kafka.admin();
-    await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
-    await admin.disconnect();
-    const redis = new Redis(testEnv.REDIS_URL);
-    const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await dropTopicsAndQueues(kafka, env.QUEUE_PREFIX);
   });
 
   it('follows the order from the POST through every command and reply in one trace, parents before children', async () => {

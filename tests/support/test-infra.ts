@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { baseEnvSchema, parseEnv, type BaseEnv } from '#shared/config/env.ts';
+import { topicLayout } from '#shared/contracts/topics.ts';
 import { createKafkajsClient } from '#shared/kafka/kafkajs-client.ts';
 import { kafkaSecurityOf } from '#shared/kafka/kafka-security.ts';
 import type { KafkaClient } from '#shared/kafka/kafka-client.ts';
@@ -54,4 +56,15 @@ export async function freePort(): Promise<number> {
     });
     server.once('error', reject);
   });
+}
+
+/** After a test of its own topics and queue prefix: the topics deleted, the queue keys gone. */
+export async function dropTopicsAndQueues(kafka: KafkaClient, queuePrefix: string): Promise<void> {
+  const admin = await kafka.admin();
+  await admin.deleteTopics(topicLayout.map((topic) => topic.name)).catch(() => {});
+  await admin.disconnect();
+  const redis = new Redis(testEnv.REDIS_URL);
+  const keys = await redis.keys(`${queuePrefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }
