@@ -4,7 +4,7 @@
 import { orderStatusOf } from './order-saga.ts';
 import type { OrderSagaSnapshot } from './order-saga.ts';
 import type { SagaEffect } from './saga-effects.ts';
-import { TIMEOUT_EVENT_OF } from './saga-types.ts';
+import { COMMAND_OF_TIMER, TIMEOUT_EVENT_OF } from './saga-types.ts';
 import type { OrderSagaEvent, OrderSagaEventType, SagaCommandName, SagaTimer } from './saga-types.ts';
 
 export interface PathStep {
@@ -25,15 +25,6 @@ export const WAITING_TIMER_OF: Record<SagaStateId, SagaTimer | null> = {
   'CANCELLING.releasingStock': 'release',
   'CANCELLING.refundingPayment': 'refund',
   CANCELLED: null,
-};
-
-/** The command each timer's step sends: arming the timer and sending the command go together. */
-const COMMAND_OF_TIMER: Record<SagaTimer, SagaCommandName> = {
-  reservation: 'ReserveStock',
-  payment: 'ChargePayment',
-  confirmation: 'ConfirmStock',
-  release: 'ReleaseStock',
-  refund: 'RefundPayment',
 };
 
 const TIMER_OF_COMMAND = Object.fromEntries(Object.entries(COMMAND_OF_TIMER).map(([timer, command]) => [command, timer])) as Record<

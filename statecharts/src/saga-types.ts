@@ -132,3 +132,12 @@ export type TransitionKind = 'forward' | 'timeout' | 'compensation' | 'anomaly' 
 export interface SagaTransitionMeta {
   kind: TransitionKind;
 }
+
+/** The command each timer's step sends: arming the timer and sending the command go together. */
+export const COMMAND_OF_TIMER: Record<SagaTimer, SagaCommandName> = {
+  reservation: 'ReserveStock',
+  payment: 'ChargePayment',
+  confirmation: 'ConfirmStock',
+  release: 'ReleaseStock',
+  refund: 'RefundPayment',
+};

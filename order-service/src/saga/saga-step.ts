@@ -15,7 +15,14 @@ import {
 } from '#statecharts/order-saga.ts';
 import { ORDER_SAGA_VERSION } from '#statecharts/order-saga.machine.ts';
 import type { SagaEffect } from '#statecharts/saga-effects.ts';
-import { TIMEOUT_EVENT_OF, type OrderSagaEvent, type OrderSagaInput, type OrderStatus, type SagaTimer } from '#statecharts/saga-types.ts';
+import {
+  COMMAND_OF_TIMER,
+  TIMEOUT_EVENT_OF,
+  type OrderSagaEvent,
+  type OrderSagaInput,
+  type OrderStatus,
+  type SagaTimer,
+} from '#statecharts/saga-types.ts';
 import type { StateValue } from 'xstate';
 import type { DeliveryAddress } from './order.entity.ts';
 import { nextDeadlineOf, type PendingTimers } from './pending-timers.ts';
@@ -65,15 +72,6 @@ export type StepOutcome =
 
 /** A command that reached the broker within this of being written to the outbox counts as sent on time. */
 const SENT_ON_TIME_MS = 1_000;
-
-/** The command each timer waits on an answer to. */
-const COMMAND_OF_TIMER: Record<SagaTimer, string> = {
-  reservation: 'ReserveStock',
-  payment: 'ChargePayment',
-  confirmation: 'ConfirmStock',
-  release: 'ReleaseStock',
-  refund: 'RefundPayment',
-};
 
 /** One input to an order's saga: an event (reply, operator request), or a timer that is due. */
 export type SagaInput =
