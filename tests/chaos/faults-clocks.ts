@@ -128,7 +128,8 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         await platform.kill(service, 'SIGTERM');
         const from = await outboxHighId(probe, database);
         const orderService = service === 'order-service';
-        // Deadlines armed on the real clock: to a clock 5 min ahead, every one of them has passed.
+        // Deadlines armed on the real clock: to a clock 5 min ahead, every one of them has passed; to one
+        // 5 min behind, each lies 5 min further off (and those it arms itself have passed once it is set right).
         const pendingAtStart = orderService ? (await pendingTimers(probe, database)).length : 0;
         const windowFrom = Date.now();
         await platform.start(service, {

@@ -35,8 +35,9 @@ const allFaults: FaultSpec[] = short
       databaseTimeZone('-08:00'),
       skewServiceClock('payment-service', '+5m'),
       skewServiceClock('payment-service', '-5m'),
-      // Last: the orders it stamps 5 min ahead would fall into the next fault's window (created_at).
+      // Its orders are stamped on its clock: found by id (chaos-accepted-orders.ts), not by created_at.
       skewServiceClock('order-service', '+5m'),
+      skewServiceClock('order-service', '-5m'),
     ];
 
 // CHAOS_ONLY=<text>: only the faults whose name contains it (e.g. CHAOS_ONLY=MariaDB).

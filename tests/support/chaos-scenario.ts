@@ -3,7 +3,7 @@ import { readLedger, type InvariantResult, type Ledger } from '../../scripts/loa
 import { runLoadTest } from '../../scripts/load/load-test.ts';
 import { platformApi, type PlatformApi } from '../../scripts/load/platform-api.ts';
 import type { PlacedOrder, Progress } from '../../scripts/load/run-load.ts';
-import { acceptedOrders } from './chaos-accepted-orders.ts';
+import { acceptedOrders, existingOrderIds } from './chaos-accepted-orders.ts';
 import { crossServiceConsistency, withRoot } from './chaos-db.ts';
 import { sleep, type ChaosInfra } from './chaos-infra.ts';
 import { customerIds, mix, productIds, topUpFor } from './chaos-load-mix.ts';
@@ -99,6 +99,8 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
   const deadLettersBefore = await deadLetterTotal(ctx.platform.url['order-service']);
   const before = await readLedger(ctx.api, productIds, customerIds);
   const anomaliesBefore = (await withRoot(ctx.infra.db, (c) => crossServiceConsistency(c, ctx.platform.databases))).anomalyKinds;
+  // The orders already there: every other one after the load is the load's (found by id, not by any clock).
+  const ordersBefore = await existingOrderIds(ctx.infra, ctx.platform);
 
   const loadStart = Date.now();
   let progress: Progress | null = null;
@@ -132,7 +134,7 @@ export async function runScenario(ctx: ChaosContext, fault: FaultSpec, shape: Lo
   const p = progress as Progress | null;
   ctx.log(`${fault.name}: load done, ${orders.filter((o) => o.id).length} accepted, ${p?.terminal ?? '?'} followed to terminal`);
 
-  const { accepted, unanswered, lostOrders, settledIn } = await acceptedOrders(ctx, fault.name, loadStart, shape.settleMs, orders);
+  const { accepted, unanswered, lostOrders, settledIn } = await acceptedOrders(ctx, fault.name, ordersBefore, shape.settleMs, orders);
 
   const run: ScenarioRun = {
     started,
