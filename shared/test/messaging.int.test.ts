@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { createMessageConsumer, route, type MessageConsumer } from '../src/inbox
 import type { IncomingRecord, KafkaConsumer, KafkaProducer } from '../src/kafka/kafka-client.ts';
 import { createOutboxRelay } from '../src/outbox/outbox-relay.ts';
 import { createOutbox } from '../src/outbox/outbox.ts';
+import { createOutboxPublisher } from '../src/outbox/outbox-publisher.ts';
 import { inTransaction, rowsOf } from '../src/db/sql-transaction.ts';
 import { systemClock } from '../src/runtime/clock.ts';
 import { randomIds } from '../src/runtime/ids.ts';
@@ -37,7 +39,7 @@ const diedAfterCommit = () =>
     ids: randomIds,
     clock: systemClock,
     graceMs: 0,
-    publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} },
+    publisher: { publish() {}, inFlightIds: () => [], takeMarks: () => null, drain: async () => {}, stop: async () => {} },
   });
 
 async function commitLeftToRelay(orderId: string, amount: number, key?: string): Promise<void> {
@@ -225,6 +227,50 @@ describe('messaging kernel against real MariaDB and Kafka', () => {
       (n) => n === 1,
     );
     expect(await appliedOf(orderId)).toBe(0);
+  });
+
+  it('marks published rows sent in the COMMIT of the next transaction, and on their own again when that one fails', async () => {
+    // Marking on its own is held back for a minute, so only a transaction can mark the rows here.
+    const registry = new Registry();
+    const publisher = createOutboxPublisher({
+      pool: fixture.pool,
+      producer: fixture.producer,
+      clock: systemClock,
+      logger: testLogger,
+      metrics: registry,
+      nudgeRelay: () => {},
+      markDelayMs: 60_000,
+    });
+    const outbox = createOutbox({ ids: randomIds, clock: systemClock, publisher });
+    const piggybacked = async () => (await registry.getSingleMetric('outbox_marks_in_transactions_total')!.get()).values[0]?.value ?? 0;
+    const sentFromMemory = async () =>
+      (await registry.getSingleMetric('outbox_rows_on_commit_total')!.get()).values.find((v) => v.labels.path === 'memory')?.value ?? 0;
+    const commit = (orderId: string, extra?: string) =>
+      inTransaction(fixture.pool, async (tx) => {
+        outbox.add(tx, { type: 'ChargePayment', orderId, payload: { customerId, amount: 1 } });
+        if (extra) tx.beforeCommit(() => ({ statements: [{ sql: extra }] }));
+      });
+    const [first, failing, third] = [randomUUID(), randomUUID(), randomUUID()];
+    try {
+      await commit(first);
+      await eventually(sentFromMemory, (n) => n === 1);
+      expect((await rowsOfKey(first))[0]!.sent_at).toBeNull();
+
+      // The statement group after the mark fails: the transaction rolls back, the mark with it.
+      await expect(commit(failing, 'insert into no_such_table values (1)')).rejects.toThrow('no_such_table');
+      expect(await rowsOfKey(failing)).toEqual([]);
+      expect((await rowsOfKey(first))[0]!.sent_at).toBeNull();
+      expect(await piggybacked()).toBe(0);
+
+      // The next transaction that commits marks the first row (the failed one handed it back).
+      await commit(third);
+      expect((await rowsOfKey(first))[0]!.sent_at).not.toBeNull();
+      expect(await piggybacked()).toBe(1);
+      expect((await rowsOfKey(third))[0]!.sent_at).toBeNull();
+    } finally {
+      await publisher.stop();
+    }
+    expect((await rowsOfKey(third))[0]!.sent_at).not.toBeNull();
   });
 
   it('types what a producer may queue by its message type (a wrong payload does not compile)', async () => {

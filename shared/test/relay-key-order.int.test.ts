@@ -31,7 +31,7 @@ const leftToRelay = createOutbox({
   ids: randomIds,
   clock: systemClock,
   graceMs: 0,
-  publisher: { publish() {}, inFlightIds: () => [], drain: async () => {}, stop: async () => {} },
+  publisher: { publish() {}, inFlightIds: () => [], takeMarks: () => null, drain: async () => {}, stop: async () => {} },
 });
 
 async function queue(orderId: string, amount: number, outbox: Outbox = leftToRelay): Promise<void> {

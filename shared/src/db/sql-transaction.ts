@@ -23,6 +23,8 @@ export interface CommitPart {
   statements: Statement[];
   /** Receives the results of `statements` once they ran (before the COMMIT's own result). */
   onResults?(results: unknown[]): void;
+  /** Told when the part's statements did not commit (or may not have: the connection broke during COMMIT). */
+  onAbort?(): void;
 }
 
 export interface TransactionOptions {
@@ -53,10 +55,10 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
 
   let value: T;
   let committing = false;
+  const built: CommitPart[] = [];
   try {
     value = await work(tx);
     // Parts may register further parts (e.g. a write that queues an outbox row): drain in order.
-    const built: CommitPart[] = [];
     for (let index = 0; index < parts.length; index++) built.push(parts[index]());
     const statements = built.flatMap((part) => part.statements);
     if (statements.length === 0 && !started) {
@@ -72,6 +74,7 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
       connection.release();
     }
   } catch (error) {
+    for (const part of built) part.onAbort?.();
     const broken = isConnectionBroken(error);
     if (committing && broken) {
       connection.release(true);

@@ -16,6 +16,13 @@ export interface OutboxPublisher {
   publish(rows: readonly PendingRow[], blockedKeys: ReadonlySet<string>): void;
   /** Ids of rows of these keys that this process is publishing or marking right now. */
   inFlightIds(keys: readonly string[]): string[];
+  /**
+   * Hands the rows published and not yet marked sent to a transaction of the same database, which
+   * marks them in its own COMMIT instead of a transaction of their own; null when there are none.
+   * `settled(true)` once that transaction committed, `settled(false)` if it did not (they are
+   * marked the usual way then).
+   */
+  takeMarks(): { ids: string[]; sentAt: Date; settled(committed: boolean): void } | null;
   /** Resolves once everything handed over is published and marked sent (or left to the relay). */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -30,10 +37,9 @@ export interface OutboxPublisherOptions {
   /** Told when rows were left to it (a failed send, an older unsent row of the key). */
   nudgeRelay(): void;
   tracing?: Tracing;
+  /** How long published rows wait to be marked sent together (default 100 ms), unless a transaction marks them first. */
+  markDelayMs?: number;
 }
-
-/** How long published rows wait to be marked sent together. */
-const markDelayMs = 100;
 
 /** How long after a diversion further rows of the key also go through the relay. */
 const divertedForMs = 30_000;
@@ -51,6 +57,7 @@ const divertedForMs = 30_000;
 export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPublisher {
   const { pool, producer, logger } = options;
   const tracing = options.tracing ?? noTracing;
+  const markDelayMs = options.markDelayMs ?? 100;
   const published = counter(options.metrics, 'outbox_messages_published_total', 'Outbox rows published', ['topic']);
   const failures = counter(options.metrics, 'outbox_publish_failures_total', 'Failed outbox publish attempts');
   const publishLatency = histogram(options.metrics, 'outbox_publish_delay_seconds', 'From outbox row creation to broker acknowledgement');
@@ -59,6 +66,12 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     'outbox_rows_on_commit_total',
     'Outbox rows by how they left: from memory after commit, or through the relay',
     ['path'],
+  );
+
+  const piggybacked = counter(
+    options.metrics,
+    'outbox_marks_in_transactions_total',
+    'Published outbox rows marked sent in the COMMIT of a later transaction instead of one of their own',
   );
 
   const keyOfInFlight = new Map<string, string | null>();
@@ -198,6 +211,8 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
    */
   let markTimer: NodeJS.Timeout | null = null;
   let draining = 0;
+  /** Marks a transaction took and has not settled yet. */
+  let lent = 0;
   function kickMarking(now = false): void {
     if (now && markTimer) {
       clearTimeout(markTimer);
@@ -228,6 +243,25 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
       if (toRelay.length > 0) void divert(toRelay);
       if (!stopped) kickSending();
     },
+    takeMarks() {
+      if (marks.length === 0 || stopped) return null;
+      const ids = marks.splice(0, 2_000);
+      lent += ids.length;
+      return {
+        ids,
+        sentAt: options.clock.now(),
+        settled(committed) {
+          lent -= ids.length;
+          if (committed) {
+            for (const id of ids) untrack(id);
+            piggybacked.inc(ids.length);
+          } else {
+            marks.push(...ids);
+            kickMarking(draining > 0);
+          }
+        },
+      };
+    },
     inFlightIds(keys) {
       const ids: string[] = [];
       for (const key of keys) {
@@ -239,8 +273,9 @@ export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPu
     async drain() {
       draining++;
       try {
-        while (sending || marking || markTimer || marks.length > 0) {
+        while (sending || marking || markTimer || marks.length > 0 || lent > 0) {
           await sending;
+          if (lent > 0 && !sending && !marking && !markTimer && marks.length === 0) await sleep(5);
           if (marks.length > 0 || markTimer) kickMarking(true);
           await marking;
           if (stopped && !sending) break;

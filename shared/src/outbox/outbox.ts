@@ -48,6 +48,9 @@ const outboxColumns = 'message_id, topic, message_key, type, body, headers, crea
  * sends them from memory. Their `next_attempt_at` lies `graceMs` ahead, so the relay's claim
  * loop — the safety net for a process that died before publishing — leaves them to the publisher.
  *
+ * Rows published earlier and not yet marked sent are marked in the same COMMIT, so under load
+ * marking costs no transaction of its own.
+ *
  * Per-key order: a row may go out from memory only if no older row of its key is still unsent.
  * The same round trip asks the database which of the transaction's keys have such a row (rows this
  * process is publishing right now excepted); those rows are left to the relay, whose claim keeps
@@ -89,11 +92,21 @@ export function createOutbox(deps: { ids: Ids; clock: Clock; publisher: OutboxPu
             null,
           ]),
         });
+        // Rows published since the last marking are marked sent by this COMMIT (no commit of their own).
+        const marks = deps.publisher.takeMarks();
+        if (marks) {
+          statements.push({
+            sql: `update outbox_message set sent_at = ? where message_id in (${placeholders(marks.ids.length)})`,
+            params: [marks.sentAt, ...marks.ids],
+          });
+        }
         return {
           statements,
           onResults(results) {
             if (keys.length > 0) blockedKeys = new Set(rowsOf<{ message_key: string }>(results[0]).map((row) => row.message_key));
+            marks?.settled(true);
           },
+          onAbort: () => marks?.settled(false),
         };
       });
       tx.afterCommit(() => deps.publisher.publish(rows, blockedKeys));
