@@ -96,7 +96,7 @@ describe('inbox retention (real MariaDB and Kafka)', () => {
     await inboxRow(sixDaysOld, new Date(now.getTime() - 6 * day));
 
     // A chunk of two: three statements take the five old rows.
-    const deleted = await inboxRetentionJob({ pool, clock: systemClock, retentionDays: 7, chunk: 2 }).run();
+    const deleted = await inboxRetentionJob({ pool, clock: systemClock, retentionMs: 7 * day, chunk: 2 }).run();
 
     expect(deleted).toBe(5);
     expect(await inboxIds()).toEqual([recent, sixDaysOld].sort());

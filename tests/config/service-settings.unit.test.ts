@@ -58,4 +58,21 @@ describe("each service's settings, checked at start", () => {
       expect(settingsProblems(orderSettings, env) === null, `SAGA_PAYMENT_TIMEOUT_MS=${JSON.stringify(value)}`).toBe(readerAccepts);
     }
   });
+
+  it('take the outbox and inbox retentions in milliseconds (a minute at least), and refuse two inbox retentions at once', () => {
+    for (const settings of [orderSettings, productSettings, paymentSettings]) {
+      expect(settingsProblems(settings, { OUTBOX_RETENTION_MS: '60000', INBOX_RETENTION_MS: '120000' }), settings.service).toBeNull();
+      expect(settingsProblems(settings, { INBOX_RETENTION_DAYS: '3' }), settings.service).toBeNull();
+    }
+    expect(settingsProblems(productSettings, { OUTBOX_RETENTION_MS: '1000' })).toBe(
+      'OUTBOX_RETENTION_MS="1000": Too small: expected number to be >=60000',
+    );
+    expect(settingsProblems(productSettings, { INBOX_RETENTION_MS: '2m' })).toMatch(/^INBOX_RETENTION_MS="2m": Invalid input: expected number/);
+    expect(settingsProblems(paymentSettings, { INBOX_RETENTION_DAYS: '7', INBOX_RETENTION_MS: '120000' })).toBe(
+      'INBOX_RETENTION_DAYS and INBOX_RETENTION_MS: set one of them, not both',
+    );
+    expect(settingsProblems(orderSettings, { OUTBOX_RETENTON_MS: '60000' })).toBe(
+      'OUTBOX_RETENTON_MS: not a setting of this service (did you mean OUTBOX_RETENTION_MS?)',
+    );
+  });
 });

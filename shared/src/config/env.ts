@@ -74,6 +74,14 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: intFromEnv(10_000).describe(
     'On SIGTERM, how long requests in flight may take to finish (no new connections are taken meanwhile) before the remaining connections are closed.',
   ),
+  OUTBOX_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(3_600_000)
+    .describe(
+      "How long a sent outbox row is kept (unsent rows always stay); older ones are deleted every quarter of this, at most every minute. Keep it above the longest saga deadline: a firing timer reads its command's row to tell a late send.",
+    ),
   INBOX_RETENTION_DAYS: z.coerce
     .number()
     .int()
@@ -82,6 +90,14 @@ export const baseEnvSchema = z.object({
     .describe(
       'Days a consumed message id stays in the inbox: a redelivery within them is skipped. Older rows are deleted in small chunks every 10 minutes.',
     ),
+  INBOX_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .optional()
+    .describe(
+      'The inbox retention in milliseconds instead of INBOX_RETENTION_DAYS (not both), for windows shorter than a day (a soak); the cleanup then runs every quarter of it, at most every 10 minutes. A redelivery older than this is handled again.',
+    ),
   INSTANCE_ID: z
     .string()
     .default(String(process.pid))
@@ -89,6 +105,19 @@ export const baseEnvSchema = z.object({
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+/** Variables that say one thing two ways: a service refuses to start with both of a pair set (settingsProblems). */
+export const EXCLUSIVE_SETTINGS: readonly (readonly [string, string])[] = [['INBOX_RETENTION_DAYS', 'INBOX_RETENTION_MS']];
+
+/** One problem per pair of EXCLUSIVE_SETTINGS both set in `source`. */
+export const exclusiveSettingProblems = (source: Record<string, string | undefined>): string[] =>
+  EXCLUSIVE_SETTINGS.filter(([a, b]) => source[a] !== undefined && source[b] !== undefined).map(
+    ([a, b]) => `${a} and ${b}: set one of them, not both`,
+  );
+
+/** How long the inbox keeps a consumed message id: INBOX_RETENTION_MS, else INBOX_RETENTION_DAYS. */
+export const inboxRetentionMsOf = (env: Pick<BaseEnv, 'INBOX_RETENTION_DAYS' | 'INBOX_RETENTION_MS'>): number =>
+  env.INBOX_RETENTION_MS ?? env.INBOX_RETENTION_DAYS * 24 * 60 * 60 * 1000;
 
 /** Parse the environment with a service's own schema; a bad variable stops the process with one line naming it. */
 export function parseEnv<TSchema extends z.ZodType>(schema: TSchema, source: Record<string, string | undefined> = process.env): z.infer<TSchema> {

@@ -24,4 +24,4 @@ export function serviceEnvSchema(defaults: ServiceDefaults) {
 }
 
 /** Prefixes whose every variable is one of these settings (or a script's): anything else under them is a typo. */
-export const SHARED_SETTING_PREFIXES = ['DB_', 'KAFKA_', 'REDIS_', 'QUEUE_', 'LOG_', 'AUTH_JWKS_'] as const;
+export const SHARED_SETTING_PREFIXES = ['DB_', 'KAFKA_', 'REDIS_', 'QUEUE_', 'LOG_', 'AUTH_JWKS_', 'INBOX_', 'OUTBOX_'] as const;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { exclusiveSettingProblems } from './env.ts';
 import { describeEnvIssues } from './env-issues.ts';
 import { DATABASE_PASSWORD, productionRefusals, type SecretSetting } from './production-guard.ts';
 import { SCRIPT_SETTING_PATTERNS, scriptsEnvSchema } from './scripts-env.ts';
@@ -25,6 +26,7 @@ export function settingsProblems(settings: ServiceSettings, env: Record<string, 
   const problems = [
     ...(result.success ? [] : [describeEnvIssues(result.error.issues, env)]),
     ...unknownSettings(env, known, settings.ownedPrefixes, SCRIPT_SETTING_PATTERNS),
+    ...exclusiveSettingProblems(env),
   ];
   return problems.length === 0 ? null : problems.join('; ');
 }

@@ -8,6 +8,12 @@ export interface PeriodicJob {
   run(): Promise<unknown>;
 }
 
+/**
+ * The period of a cleanup that deletes rows older than `retentionMs`: a quarter of the retention
+ * (rows go at most a quarter late), never more often than every second nor less than every `atMostMs`.
+ */
+export const cleanupEveryMs = (retentionMs: number, atMostMs: number): number => Math.min(atMostMs, Math.max(1_000, Math.round(retentionMs / 4)));
+
 export interface PeriodicJobs {
   /** Adds jobs before start (a service adds its own next to the kernel's). */
   add(...jobs: PeriodicJob[]): void;

@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
-import type { BaseEnv } from '../config/env.ts';
+import { inboxRetentionMsOf, type BaseEnv } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import { errorMessage } from '../db/retryable-errors.ts';
 import type { HealthCheck } from '../http/platform-routes.ts';
 import { inboxRetentionJob } from '../inbox/inbox-retention.ts';
-import { createPeriodicJobs, type PeriodicJob, type PeriodicJobs } from '../jobs/periodic-jobs.ts';
+import { cleanupEveryMs, createPeriodicJobs, type PeriodicJob, type PeriodicJobs } from '../jobs/periodic-jobs.ts';
 import { openSqlPool, type SqlPool } from '../db/sql-pool.ts';
 import { createOutboxPublisher, type OutboxPublisher } from '../outbox/outbox-publisher.ts';
 import type { KafkaClient, KafkaProducer } from '../kafka/kafka-client.ts';
@@ -49,7 +49,6 @@ export interface MessagingKernelOptions {
   /** Service-specific periodic jobs, run next to the outbox sweep and cleanup. */
   extraJobs?: PeriodicJob[];
   outboxSweepEveryMs?: number;
-  outboxRetentionMs?: number;
   /** The relay's and publisher's send spans (off when absent). */
   tracing?: Tracing;
 }
@@ -72,14 +71,16 @@ export async function openMessagingKernel(options: MessagingKernelOptions): Prom
   const publisher = createOutboxPublisher({ pool, producer, clock, logger, metrics, tracing, nudgeRelay: () => relay.nudge() });
   const outbox = createOutbox({ ids: options.ids, clock, publisher });
   const unitOfWork = createOrmUnitOfWork({ orm: options.orm, ids: options.ids, clock, relay });
-  const retentionMs = options.outboxRetentionMs ?? 60 * 60 * 1000;
+  // Sent outbox rows after OUTBOX_RETENTION_MS, inbox ids after INBOX_RETENTION_MS or _DAYS; each
+  // cleanup runs every quarter of its retention (outbox at most every minute, inbox every 10).
+  const outboxRetentionMs = env.OUTBOX_RETENTION_MS;
   const jobs = createPeriodicJobs({
     logger,
     jobs: [
       { id: 'outbox-sweep', everyMs: options.outboxSweepEveryMs ?? 1_000, run: () => relay.drain() },
-      { id: 'outbox-cleanup', everyMs: 60_000, run: () => relay.cleanup(retentionMs) },
+      { id: 'outbox-cleanup', everyMs: cleanupEveryMs(outboxRetentionMs, 60_000), run: () => relay.cleanup(outboxRetentionMs) },
       { id: 'outbox-stats', everyMs: 5_000, run: () => relay.pendingStats() },
-      inboxRetentionJob({ pool, clock, retentionDays: env.INBOX_RETENTION_DAYS }),
+      inboxRetentionJob({ pool, clock, retentionMs: inboxRetentionMsOf(env) }),
       ...(options.extraJobs ?? []),
     ],
   });
