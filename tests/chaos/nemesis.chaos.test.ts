@@ -6,9 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startChaosInfra, type ChaosInfra } from '../support/chaos-infra.ts';
 import { startChaosPlatform, type ChaosPlatform } from '../support/chaos-platform.ts';
-import { chaosContext, runScenario, type ChaosContext, type LoadShape } from '../support/chaos-scenario.ts';
+import { chaosContext, runScenario, type ChaosContext, type FaultSpec, type LoadShape } from '../support/chaos-scenario.ts';
 import { summaryTable } from '../support/chaos-summary.ts';
-import { footprint, footprintBounds, footprintTable } from '../support/nemesis-footprint.ts';
+import {
+  footprint,
+  footprintBounds,
+  footprintTable,
+  retentionTable,
+  SOAK_RETENTION,
+  watchMessagingRows,
+  type Footprint,
+} from '../support/nemesis-footprint.ts';
 import { maxConcurrent, nemesisFault, scheduleAsRun, type NemesisEvent } from '../support/nemesis-run.ts';
 import { describeFault, nemesisSchedule } from '../support/nemesis-schedule.ts';
 import { platformClient } from '../support/platform-client.ts';
@@ -29,7 +37,12 @@ let ctx: ChaosContext;
 describe.skipIf(!soak)(`nemesis soak: overlapping faults for ${durationS} s under ${rate} orders/s (seed ${seed})`, () => {
   beforeAll(async () => {
     infra = await startChaosInfra();
-    platform = await startChaosPlatform({ infra, name: 'soak' });
+    // Retentions of minutes (defaults: 1 h, 7 days), so that the soak shows the cleanups deleting rows.
+    platform = await startChaosPlatform({
+      infra,
+      name: 'soak',
+      env: Object.fromEntries(Object.entries(SOAK_RETENTION).map(([name, ms]) => [name, String(ms)])),
+    });
     await platformClient(platform).waitForCatalog();
     ctx = chaosContext(infra, platform, log);
     log(`platform up on its own broker ${infra.kafkaBrokers}, redis ${infra.redisUrl}; logs in ${infra.dir}`);
@@ -49,16 +62,31 @@ describe.skipIf(!soak)(`nemesis soak: overlapping faults for ${durationS} s unde
         `seed ${seed}: ${schedule.length} faults planned over ${durationS} s:\n${schedule.map((f) => `  +${(f.atMs / 1000).toFixed(1)} s  ${describeFault(f)}`).join('\n')}`,
       );
       const before = await footprint(infra, platform);
+      const watch = watchMessagingRows(infra, platform);
       const ran: NemesisEvent[] = [];
-      const { row, hard, info } = await runScenario(ctx, nemesisFault(schedule, durationS, ran), shape);
+      const nemesis = nemesisFault(schedule, durationS, ran);
+      // The midpoint of the load: the faults start with it.
+      let midpoint: Promise<Footprint | null> = Promise.resolve(null);
+      const withMidpoint: FaultSpec = {
+        ...nemesis,
+        inject(c) {
+          midpoint = sleep((durationS * 1000) / 2)
+            .then(() => footprint(infra, platform))
+            .catch(() => null);
+          return nemesis.inject(c);
+        },
+      };
+      const { row, hard, info } = await runScenario(ctx, withMidpoint, shape);
       // Delayed timer jobs of the last orders complete within a deadline or two: then count what stays.
       await sleep(30_000);
       const after = await footprint(infra, platform);
-      const bounds = footprintBounds(before, after, row.accepted);
+      const rows = await watch.stop();
+      const middle = await midpoint;
+      const bounds = footprintBounds(before, after, row.accepted, rows);
       const all = [...hard, ...bounds];
 
       const text = [
-        `Nemesis soak ${new Date().toISOString()}: seed ${seed}, ${durationS} s, ${rate} orders/s, default deadlines`,
+        `Nemesis soak ${new Date().toISOString()}: seed ${seed}, ${durationS} s, ${rate} orders/s, default deadlines, retention outbox ${SOAK_RETENTION.OUTBOX_RETENTION_MS / 1000} s / inbox ${SOAK_RETENTION.INBOX_RETENTION_MS / 1000} s`,
         '',
         `Schedule as it ran (${ran.length} faults, up to ${maxConcurrent(ran)} at once):`,
         scheduleAsRun(ran),
@@ -73,7 +101,11 @@ describe.skipIf(!soak)(`nemesis soak: overlapping faults for ${durationS} s unde
           all.find((r) => r.name.startsWith('every order of the platform consistent'))?.pass ? 'yes' : 'NO'
         } | ${row.deadLettersAdded} | ${all.every((r) => r.pass) ? 'held' : 'FAILED'} |`,
         '',
-        footprintTable(before, after, row.accepted),
+        `Rows before, at the midpoint of the load (${Math.round(durationS / 2)} s) and after (outbox retention ${SOAK_RETENTION.OUTBOX_RETENTION_MS / 1000} s, inbox ${SOAK_RETENTION.INBOX_RETENTION_MS / 1000} s):`,
+        footprintTable(before, middle, after, row.accepted),
+        '',
+        'What the retention deleted (every inbox and outbox row sampled every 10 s during the soak):',
+        retentionTable(rows, after),
         '',
         ...[...all, ...info].map((r) => `- ${r.pass ? 'PASS' : 'FAIL'}${info.includes(r) ? ' (info)' : ''}  ${r.name} — ${r.detail}`),
         `- detail: ${row.detail}`,

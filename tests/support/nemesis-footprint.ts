@@ -1,15 +1,28 @@
-// What a soak leaves behind: row counts of every table of the three databases, Redis keys and memory.
-import type { RowDataPacket } from 'mysql2/promise';
+// What a soak leaves behind: row counts of every table of the three databases, Redis keys and memory,
+// and what the inbox and outbox retention deleted meanwhile.
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { Redis } from 'ioredis';
-import { withRoot } from './chaos-db.ts';
+import { rootConnection, withRoot } from './chaos-db.ts';
 import type { ChaosInfra } from './chaos-infra.ts';
 import type { ChaosPlatform } from './chaos-platform.ts';
 import type { InvariantResult } from '../../scripts/load/invariants.ts';
 import type { ServiceName } from './platform.ts';
 
+/**
+ * The soak's retentions, short enough to act within it (defaults: outbox 1 h, inbox 7 days); the
+ * cleanups then run every quarter of them (15 s, 30 s).
+ */
+export const SOAK_RETENTION = { OUTBOX_RETENTION_MS: 60_000, INBOX_RETENTION_MS: 120_000 } as const;
+
+const messagingTable = /\.(inbox_message|outbox_message)$/;
+/** Tables that grow with the orders by design: no retention (an order's history stays). */
+const growsWithOrders = /\.(customer_order|saga_event|order_stock|product_reservation|payment|credit_history)$/;
+
 export interface Footprint {
   /** "order.outbox_message" → rows (exact counts). */
   tables: Map<string, number>;
+  /** "order.inbox_message" → age in ms of its oldest row (outbox: of its oldest sent row); absent when none. */
+  oldestAgeMs: Map<string, number>;
   redisKeys: number;
   redisMemoryBytes: number;
   /** Redis keys per BullMQ queue ("<prefix>:<queue>:…"), the largest first. */
@@ -18,6 +31,7 @@ export interface Footprint {
 
 export async function footprint(infra: ChaosInfra, platform: ChaosPlatform): Promise<Footprint> {
   const tables = new Map<string, number>();
+  const oldestAgeMs = new Map<string, number>();
   await withRoot(infra.db, async (connection) => {
     for (const [service, database] of Object.entries(platform.databases) as [ServiceName, string][]) {
       const [names] = await connection.query<RowDataPacket[]>(
@@ -26,7 +40,12 @@ export async function footprint(infra: ChaosInfra, platform: ChaosPlatform): Pro
       );
       for (const { name } of names) {
         const [rows] = await connection.query<RowDataPacket[]>(`select count(*) as n from \`${database}\`.\`${name}\``);
-        tables.set(`${service.replace('-service', '')}.${name}`, Number(rows[0].n));
+        const table = `${service.replace('-service', '')}.${name}`;
+        tables.set(table, Number(rows[0].n));
+        const column = name === 'inbox_message' ? 'received_at' : name === 'outbox_message' ? 'sent_at' : null;
+        if (column === null) continue;
+        const [oldest] = await connection.query<RowDataPacket[]>(`select min(${column}) as at from \`${database}\`.\`${name}\``);
+        if (oldest[0].at instanceof Date) oldestAgeMs.set(table, Math.max(0, Date.now() - oldest[0].at.getTime()));
       }
     }
   });
@@ -46,6 +65,7 @@ export async function footprint(infra: ChaosInfra, platform: ChaosPlatform): Pro
     } while (cursor !== '0');
     return {
       tables,
+      oldestAgeMs,
       redisKeys,
       redisMemoryBytes: Number(memory?.[1] ?? 0),
       redisKeysByQueue: new Map([...redisKeysByQueue].sort((a, b) => b[1] - a[1])),
@@ -56,40 +76,152 @@ export async function footprint(infra: ChaosInfra, platform: ChaosPlatform): Pro
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${Math.round(ms / 1000)} s`);
 
-/** Before and after, one row per table, then Redis: a Markdown table. */
-export function footprintTable(before: Footprint, after: Footprint, acceptedOrders: number): string {
-  const lines = ['| Table | Before | After | Growth | Per accepted order |', '|---|---|---|---|---|'];
+function boundOf(name: string): string {
+  if (name.endsWith('.inbox_message')) return `retention ${SOAK_RETENTION.INBOX_RETENTION_MS / 1000} s`;
+  if (name.endsWith('.outbox_message')) return `retention ${SOAK_RETENTION.OUTBOX_RETENTION_MS / 1000} s (sent rows)`;
+  if (growsWithOrders.test(name)) return 'grows with the orders (by design)';
+  if (name.endsWith('.dead_letter')) return 'none expected (poison only)';
+  return 'fixed';
+}
+
+/** Before, at the midpoint of the load and after, one row per table, then Redis: a Markdown table. */
+export function footprintTable(before: Footprint, midpoint: Footprint | null, after: Footprint, acceptedOrders: number): string {
+  const lines = ['| Table | Before | Midpoint | After | Growth | Per accepted order | Bounded by |', '|---|---|---|---|---|---|---|'];
   const names = [...new Set([...before.tables.keys(), ...after.tables.keys()])].sort();
   for (const name of names) {
     const was = before.tables.get(name) ?? 0;
     const now = after.tables.get(name) ?? 0;
-    lines.push(`| ${name} | ${was} | ${now} | ${now - was} | ${acceptedOrders > 0 ? ((now - was) / acceptedOrders).toFixed(2) : '–'} |`);
+    const mid = midpoint?.tables.get(name);
+    lines.push(
+      `| ${name} | ${was} | ${mid ?? '–'} | ${now} | ${now - was} | ${acceptedOrders > 0 ? ((now - was) / acceptedOrders).toFixed(2) : '–'} | ${boundOf(name)} |`,
+    );
   }
-  lines.push(`| Redis keys | ${before.redisKeys} | ${after.redisKeys} | ${after.redisKeys - before.redisKeys} | – |`);
   lines.push(
-    `| Redis used memory | ${mb(before.redisMemoryBytes)} | ${mb(after.redisMemoryBytes)} | ${mb(after.redisMemoryBytes - before.redisMemoryBytes)} | – |`,
+    `| Redis keys | ${before.redisKeys} | ${midpoint?.redisKeys ?? '–'} | ${after.redisKeys} | ${after.redisKeys - before.redisKeys} | – | timer jobs still due |`,
+  );
+  lines.push(
+    `| Redis used memory | ${mb(before.redisMemoryBytes)} | ${midpoint ? mb(midpoint.redisMemoryBytes) : '–'} | ${mb(after.redisMemoryBytes)} | ${mb(after.redisMemoryBytes - before.redisMemoryBytes)} | – | – |`,
   );
   return lines.join('\n');
 }
 
+/** Every row key (inbox: message_id, outbox: id) each inbox and outbox table held at some sample, and the keys of the last sample. */
+export interface MessagingRowsSeen {
+  seen: Map<string, Set<string>>;
+  last: Map<string, Set<string>>;
+  samples: number;
+}
+
 /**
- * The soak's bounds on what it leaves. The inbox and outbox keep rows for their retention (outbox:
- * sent rows 1 h, inbox: INBOX_RETENTION_DAYS, at least 1 day; neither shorter through the
- * environment), longer than a soak: so what the window holds is every message of the run, and the
- * bound is per order — a saga writes a handful of messages per service, retries and duplicates
- * included; nothing may stay unsent. Redis: no key per order may stay once every order has ended
- * (timer jobs are removed when they complete): its keys stay within a fixed allowance.
+ * Samples the keys of every inbox and outbox table every `everyMs` (a connection of its own, on no
+ * platform database, so a cut of the platform's connections leaves it alone). A row stays at least
+ * a retention (a minute) and is sampled every 10 s: each row the soak wrote is seen, so the rows
+ * seen less the rows left are what the retention deleted — with it off, none would be.
  */
-export function footprintBounds(before: Footprint, after: Footprint, acceptedOrders: number, perOrder = 12, redisAllowance = 500): InvariantResult[] {
+export function watchMessagingRows(infra: ChaosInfra, platform: ChaosPlatform, everyMs = 10_000): { stop(): Promise<MessagingRowsSeen> } {
+  const seen = new Map<string, Set<string>>();
+  let last = new Map<string, Set<string>>();
+  let samples = 0;
+  let connection: Connection | null = null;
+  let stopped = false;
+
+  async function sample(): Promise<void> {
+    connection ??= await rootConnection(infra.db);
+    const now = new Map<string, Set<string>>();
+    for (const [service, database] of Object.entries(platform.databases) as [ServiceName, string][]) {
+      for (const [name, key] of [
+        ['inbox_message', 'message_id'],
+        ['outbox_message', 'id'],
+      ] as const) {
+        const [rows] = await connection.query<RowDataPacket[]>(`select ${key} as k from \`${database}\`.\`${name}\``);
+        const table = `${service.replace('-service', '')}.${name}`;
+        const keys = new Set(rows.map((row) => String(row.k)));
+        now.set(table, keys);
+        const all = seen.get(table) ?? new Set<string>();
+        for (const k of keys) all.add(k);
+        seen.set(table, all);
+      }
+    }
+    last = now;
+    samples++;
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      await sample();
+    } catch {
+      // MariaDB busy or the connection gone: the next sample reconnects
+      await connection?.end().catch(() => {});
+      connection = null;
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      await tick();
+      const until = Date.now() + everyMs;
+      while (!stopped && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      await tick(); // the last sample: what is left
+      await connection?.end().catch(() => {});
+      return { seen, last, samples };
+    },
+  };
+}
+
+/** Per inbox and outbox table: rows seen during the soak, deleted by retention, left, the oldest left. */
+export function retentionTable(rows: MessagingRowsSeen, after: Footprint): string {
+  const lines = ['| Table | Rows during the soak (seen) | Deleted by retention | Left after | Oldest left |', '|---|---|---|---|---|'];
+  for (const [name, all] of [...rows.seen].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const left = rows.last.get(name) ?? new Set<string>();
+    const deleted = [...all].filter((k) => !left.has(k)).length;
+    lines.push(`| ${name} | ${all.size} | ${deleted} | ${after.tables.get(name) ?? left.size} | ${seconds(after.oldestAgeMs.get(name))} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The soak's bounds on what it leaves. The inbox and outbox keep rows for the soak's short
+ * retentions (SOAK_RETENTION), so each must have deleted rows: it holds fewer rows after the soak
+ * than the soak wrote into it (with retention off every row would stay: at least as many). Each also
+ * grows by at most `perOrder` rows per accepted order (a saga writes a handful of messages per
+ * service, retries and duplicates included). `customer_order`, `saga_event` and the services'
+ * records grow with the orders by design. Redis: no key per order may stay once every order has
+ * ended (timer jobs are removed when they complete): its keys stay within a fixed allowance.
+ */
+export function footprintBounds(
+  before: Footprint,
+  after: Footprint,
+  acceptedOrders: number,
+  rows: MessagingRowsSeen | null = null,
+  perOrder = 12,
+  redisAllowance = 500,
+): InvariantResult[] {
   const results: InvariantResult[] = [];
   for (const [name, now] of after.tables) {
-    if (!/\.(inbox_message|outbox_message)$/.test(name)) continue;
+    if (!messagingTable.test(name)) continue;
     const growth = now - (before.tables.get(name) ?? 0);
     results.push({
-      name: `${name}: grew at most ${perOrder} rows per accepted order (retention holds the whole run)`,
+      name: `${name}: grew at most ${perOrder} rows per accepted order`,
       pass: growth <= perOrder * Math.max(1, acceptedOrders),
       detail: `+${growth} rows for ${acceptedOrders} orders (${(growth / Math.max(1, acceptedOrders)).toFixed(2)} per order)`,
+    });
+    if (rows === null) continue;
+    const seen = rows.seen.get(name)?.size ?? 0;
+    const left = rows.last.get(name);
+    const deleted = [...(rows.seen.get(name) ?? [])].filter((k) => !left?.has(k)).length;
+    results.push({
+      name: `${name}: retention deleted rows (fewer left than the soak wrote)`,
+      pass: now < seen && deleted > 0,
+      detail: `${seen} rows during the soak, ${deleted} deleted, ${now} left (oldest ${seconds(after.oldestAgeMs.get(name))} old; ${rows.samples} samples)`,
     });
   }
   results.push({
