@@ -367,6 +367,12 @@ broker.session.timeout.ms=3000
 auto.create.topics.enable=false
 num.recovery.threads.per.data.dir=1
 log.retention.hours=168
+
+# threads for a small machine: the defaults (3 network, 8 request handler, 10 background threads)
+# are sized for a dedicated server; here each idle thread is a wake-up the services' cores pay for
+num.network.threads=${KAFKA_NETWORK_THREADS:-2}
+num.io.threads=${KAFKA_IO_THREADS:-2}
+background.threads=${KAFKA_BACKGROUND_THREADS:-4}
 EOF
   )
   mv -f "$CONF_FILE.tmp" "$CONF_FILE"
