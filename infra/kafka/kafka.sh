@@ -26,7 +26,8 @@
 #        A second broker next to the first (e.g. the chaos tests' own) needs its own ports, data
 #        dir and files: KAFKA_PID_FILE, KAFKA_LOG_FILE, KAFKA_LOCK_FILE override the three above.
 # Env:   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_DATA_DIR,
-#        KAFKA_HEAP ("-Xmx512m -Xms512m"), KAFKA_START_TIMEOUT (60), KAFKA_STOP_TIMEOUT (20).
+#        KAFKA_HEAP ("-Xmx512m -Xms512m"), KAFKA_START_TIMEOUT (60), KAFKA_STOP_TIMEOUT (20),
+#        KAFKA_NETWORK_THREADS (2), KAFKA_IO_THREADS (2), KAFKA_BACKGROUND_THREADS (4).
 #        For `topics` against some other broker (the compose init container does this):
 #        KAFKA_BOOTSTRAP (host:port) and KAFKA_LIBS (a Kafka libs/ directory, e.g. /opt/kafka/libs).
 #        KAFKA_LISTEN_HOST (127.0.0.1), KAFKA_ADVERTISED_HOST (= listen host): where it listens and
