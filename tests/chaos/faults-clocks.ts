@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { cutDatabaseConnections, pendingTimers, rootConnection, timeoutEventsSince, withRoot } from '../support/chaos-db.ts';
+import { cutDatabaseConnections, pendingTimers, rootConnection, withRoot } from '../support/chaos-db.ts';
 import { sleep } from '../support/chaos-infra.ts';
 import type { ChaosContext, FaultSpec } from '../support/chaos-scenario.ts';
 import type { ServiceName } from '../support/platform.ts';
@@ -72,6 +72,20 @@ async function outboxHighId(connection: Connection, database: string): Promise<n
   return Number(rows[0]!.id);
 }
 
+async function sagaEventHighId(connection: Connection, database: string): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(`select coalesce(max(id), 0) as id from \`${database}\`.saga_event`);
+  return Number(rows[0]!.id);
+}
+
+/** The timeouts among the saga events with from < id <= to: inserted in that span, whatever clock stamped them. */
+async function timeoutEventsBetween(connection: Connection, database: string, from: number, to: number): Promise<{ eventType: string }[]> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `select event_type from \`${database}\`.saga_event where id > ? and id <= ? and event_type like '%TimedOut'`,
+    [from, to],
+  );
+  return rows.map((row) => ({ eventType: row.event_type as string }));
+}
+
 /** The created_at range (as UTC, what the service wrote) of the outbox rows with from < id <= to. */
 async function outboxWritten(connection: Connection, database: string, from: number, to: number) {
   const [rows] = await connection.query<RowDataPacket[]>(
@@ -131,6 +145,7 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         // Deadlines armed on the real clock: to a clock 5 min ahead, every one of them has passed; to one
         // 5 min behind, each lies 5 min further off (and those it arms itself have passed once it is set right).
         const pendingAtStart = orderService ? (await pendingTimers(probe, database)).length : 0;
+        const eventsFrom = orderService ? await sagaEventHighId(probe, database) : 0;
         const windowFrom = Date.now();
         await platform.start(service, {
           LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(' '),
@@ -144,6 +159,7 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         await platform.kill(service, 'SIGTERM');
         const windowTo = Date.now();
         const to = await outboxHighId(probe, database);
+        const eventsTo = orderService ? await sagaEventHighId(probe, database) : 0;
         const written = await outboxWritten(probe, database, from, to);
         const restarting = Date.now();
         await platform.start(service);
@@ -151,12 +167,9 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         const normalOffsetMs = await clockOffsetOf(url);
         const data: SkewData = { offsetMs, headerOffsetMs, normalOffsetMs, written, window: { from: windowFrom, to: windowTo } };
         if (orderService) {
-          // Timeouts it recorded while skewed: stamped on its clock, inside the shifted window.
-          const events = await timeoutEventsSince(probe, database, new Date(Math.min(windowFrom, windowFrom + offsetMs) - 1_000));
-          const skewed = events.filter((e) => {
-            const at = e.occurredAt.getTime();
-            return at >= windowFrom + offsetMs - 1_000 && at <= windowTo + offsetMs + 1_000;
-          });
+          // Timeouts it recorded while skewed: the events inserted between its two restarts (by id: a
+          // window of its skewed stamps would also take in events of whatever ran 5 min earlier).
+          const skewed = await timeoutEventsBetween(probe, database, eventsFrom, eventsTo);
           const byType: Record<string, number> = {};
           for (const e of skewed) byType[e.eventType] = (byType[e.eventType] ?? 0) + 1;
           data.timers = { pendingAtStart, firedSkewed: skewed.length, byType };
