@@ -66,14 +66,9 @@ async function clockOffsetOf(url: string): Promise<number | null> {
 
 const utcText = (column: string) => `date_format(${column}, '%Y-%m-%dT%H:%i:%s.%fZ')`;
 
-/** The highest id of the service's outbox (rows after it are written later). */
-async function outboxHighId(connection: Connection, database: string): Promise<number> {
-  const [rows] = await connection.query<RowDataPacket[]>(`select coalesce(max(id), 0) as id from \`${database}\`.outbox_message`);
-  return Number(rows[0]!.id);
-}
-
-async function sagaEventHighId(connection: Connection, database: string): Promise<number> {
-  const [rows] = await connection.query<RowDataPacket[]>(`select coalesce(max(id), 0) as id from \`${database}\`.saga_event`);
+/** The highest id of a table with an auto-increment id (rows after it are written later). */
+async function highId(connection: Connection, database: string, table: 'outbox_message' | 'saga_event'): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(`select coalesce(max(id), 0) as id from \`${database}\`.${table}`);
   return Number(rows[0]!.id);
 }
 
@@ -140,12 +135,12 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         const pid = platform.pid(service);
         const stopping = Date.now();
         await platform.kill(service, 'SIGTERM');
-        const from = await outboxHighId(probe, database);
+        const from = await highId(probe, database, 'outbox_message');
         const orderService = service === 'order-service';
         // Deadlines armed on the real clock: to a clock 5 min ahead, every one of them has passed; to one
         // 5 min behind, each lies 5 min further off (and those it arms itself have passed once it is set right).
         const pendingAtStart = orderService ? (await pendingTimers(probe, database)).length : 0;
-        const eventsFrom = orderService ? await sagaEventHighId(probe, database) : 0;
+        const eventsFrom = orderService ? await highId(probe, database, 'saga_event') : 0;
         const windowFrom = Date.now();
         await platform.start(service, {
           LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(' '),
@@ -158,8 +153,8 @@ export function skewServiceClock(service: ServiceName, offset: string, holdMs = 
         await sleep(holdMs);
         await platform.kill(service, 'SIGTERM');
         const windowTo = Date.now();
-        const to = await outboxHighId(probe, database);
-        const eventsTo = orderService ? await sagaEventHighId(probe, database) : 0;
+        const to = await highId(probe, database, 'outbox_message');
+        const eventsTo = orderService ? await highId(probe, database, 'saga_event') : 0;
         const written = await outboxWritten(probe, database, from, to);
         const restarting = Date.now();
         await platform.start(service);
@@ -273,7 +268,7 @@ export function databaseTimeZone(zone = '-08:00', holdMs = 15_000): FaultSpec {
       try {
         const [before] = await admin.query<RowDataPacket[]>('select @@global.time_zone as zone');
         previous = String(before[0]!.zone);
-        const highIds = await Promise.all(databases.map((db) => outboxHighId(admin, db)));
+        const highIds = await Promise.all(databases.map((db) => highId(admin, db, 'outbox_message')));
         await admin.query('truncate table mysql.general_log');
         await admin.query("set global log_output = 'TABLE'");
         await admin.query('set global general_log = 1');

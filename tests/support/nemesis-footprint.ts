@@ -177,12 +177,18 @@ export function watchMessagingRows(infra: ChaosInfra, platform: ChaosPlatform, e
   };
 }
 
+/** Rows of a table seen during the soak and gone by its last sample: what the retention deleted. */
+function deletedOf(rows: MessagingRowsSeen, name: string): number {
+  const left = rows.last.get(name);
+  return [...(rows.seen.get(name) ?? [])].filter((k) => !left?.has(k)).length;
+}
+
 /** Per inbox and outbox table: rows seen during the soak, deleted by retention, left, the oldest left. */
 export function retentionTable(rows: MessagingRowsSeen, after: Footprint): string {
   const lines = ['| Table | Rows during the soak (seen) | Deleted by retention | Left after | Oldest left |', '|---|---|---|---|---|'];
   for (const [name, all] of [...rows.seen].sort((a, b) => a[0].localeCompare(b[0]))) {
     const left = rows.last.get(name) ?? new Set<string>();
-    const deleted = [...all].filter((k) => !left.has(k)).length;
+    const deleted = deletedOf(rows, name);
     lines.push(`| ${name} | ${all.size} | ${deleted} | ${after.tables.get(name) ?? left.size} | ${seconds(after.oldestAgeMs.get(name))} |`);
   }
   return lines.join('\n');
@@ -216,8 +222,7 @@ export function footprintBounds(
     });
     if (rows === null) continue;
     const seen = rows.seen.get(name)?.size ?? 0;
-    const left = rows.last.get(name);
-    const deleted = [...(rows.seen.get(name) ?? [])].filter((k) => !left?.has(k)).length;
+    const deleted = deletedOf(rows, name);
     results.push({
       name: `${name}: retention deleted rows (fewer left than the soak wrote)`,
       pass: now < seen && deleted > 0,

@@ -49,11 +49,12 @@ const divertedForMs = 30_000;
  * returned (never before), and marked sent afterwards: by the COMMIT of the service's next outbox
  * transaction (`takeMarks`), or by one UPDATE of their own when none comes within `markDelayMs`.
  * Sends are coalesced: while one is with the broker, newly committed rows queue and go out
- * together in the next one, in commit order, so one key's rows keep their order. A failed send hands its rows, and all rows
- * queued behind it, to the relay (failed ones with a backoff): the relay's claim keeps per-key
- * order from there, and further rows of those keys follow them through the relay for a while.
- * Nothing is lost if the process dies at any point: the rows are committed, and the relay claims
- * them once their grace period is over (at worst a row is published twice; inboxes skip it).
+ * together in the next one, in commit order, so one key's rows keep their order. A failed send
+ * hands its rows, and all rows queued behind it, to the relay (failed ones with a backoff): the
+ * relay's claim keeps per-key order from there, and further rows of those keys follow them
+ * through the relay for a while. Nothing is lost if the process dies at any point: the rows are
+ * committed, and the relay claims them once their grace period is over (at worst a row is
+ * published twice; inboxes skip it).
  */
 export function createOutboxPublisher(options: OutboxPublisherOptions): OutboxPublisher {
   const { pool, producer, logger } = options;
